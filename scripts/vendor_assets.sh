@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Vendor the front-end assets of GO MASK from the npm registry into static/vendor/.
+#
+# The copied files are committed, so `make run` and production need no npm and no CDN.
+# Run this only to upgrade: change the pinned versions in package.json, then
+#   bash scripts/vendor_assets.sh
+# and commit package.json, package-lock.json and static/vendor/ together.
+#
+# Leaflet is NOT vendored here: it comes from the django-leaflet Python package.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is required to refresh static/vendor/ (the committed files work without it)." >&2
+    exit 1
+fi
+
+# Reproducible install from the lock file when there is one; no install scripts run.
+if [[ -f package-lock.json ]]; then
+    npm ci --ignore-scripts --no-audit --no-fund
+else
+    npm install --ignore-scripts --no-audit --no-fund
+fi
+
+NM="$ROOT/node_modules"
+VENDOR="$ROOT/static/vendor"
+
+version_of() {
+    node -p "require('$1/package.json').version"
+}
+
+copy() { # copy SRC DEST, failing loudly when the package layout changed
+    if [[ ! -f "$1" ]]; then
+        echo "missing $1: has the package layout changed?" >&2
+        exit 1
+    fi
+    install -D -m 0644 "$1" "$2"
+}
+
+# --- Pico CSS: the whole framework, one minified stylesheet (default theme) -----------
+rm -rf "$VENDOR/pico"
+PICO="$NM/@picocss/pico"
+copy "$PICO/css/pico.min.css" "$VENDOR/pico/pico.min.css"
+copy "$PICO/LICENSE.md" "$VENDOR/pico/LICENSE.md"
+echo "@picocss/pico $(version_of "$PICO")" > "$VENDOR/pico/VERSION"
+
+# --- Chart.js: the UMD bundle (exposes window.Chart; includes @kurkle/color) ----------
+rm -rf "$VENDOR/chartjs"
+CHART="$NM/chart.js"
+copy "$CHART/dist/chart.umd.min.js" "$VENDOR/chartjs/chart.umd.min.js"
+copy "$CHART/LICENSE.md" "$VENDOR/chartjs/LICENSE.md"
+copy "$NM/@kurkle/color/LICENSE.md" "$VENDOR/chartjs/LICENSE-kurkle-color.md"
+{
+    echo "chart.js $(version_of "$CHART")"
+    echo "@kurkle/color $(version_of "$NM/@kurkle/color") (bundled inside chart.umd.min.js)"
+} > "$VENDOR/chartjs/VERSION"
+
+# Drop the source-map comment: the .map file is not shipped, and a missing map only
+# produces a 404 in the browser's developer tools.
+sed -i -e 's|//# sourceMappingURL=.*$||' "$VENDOR/chartjs/chart.umd.min.js"
+sed -i -e 's|/\*# sourceMappingURL=.*\*/||' "$VENDOR/pico/pico.min.css"
+
+echo "Vendored into $VENDOR:"
+find "$VENDOR" -type f | sort | sed "s|$ROOT/||"
