@@ -1,0 +1,70 @@
+/*
+ * GO MASK — small progressive enhancements shared by every page (no inline handlers:
+ * the pages stay usable without JavaScript and work under a strict CSP).
+ *
+ *  - Success/info messages get a "Fermer" button (errors stay until the next page).
+ *  - <form data-confirm="Question ?"> asks for confirmation before submitting.
+ *  - <button data-print> prints the page (e.g. recovery codes, a booking receipt).
+ */
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") {
+      fn();
+    } else {
+      document.addEventListener("DOMContentLoaded", fn);
+    }
+  }
+
+  function enhanceMessages() {
+    var messages = document.querySelectorAll(".message-success, .message-info");
+    Array.prototype.forEach.call(messages, function (message) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "message-close";
+      button.textContent = "Fermer";
+      var text = message.querySelector(".message-text");
+      button.setAttribute("aria-label", "Fermer le message" + (text ? " : " + text.textContent.trim() : ""));
+      button.addEventListener("click", function () {
+        var container = message.parentNode;
+        message.parentNode.removeChild(message);
+        if (container && !container.querySelector(".message")) {
+          container.parentNode.removeChild(container);
+        }
+        var main = document.getElementById("contenu");
+        if (main) {
+          main.focus();
+        }
+      });
+      message.appendChild(button);
+    });
+  }
+
+  function enhanceConfirmForms() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form && form.matches && form.matches("form[data-confirm]")) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) {
+          event.preventDefault();
+        }
+      }
+    });
+  }
+
+  function enhancePrintButtons() {
+    document.addEventListener("click", function (event) {
+      var target = event.target.closest ? event.target.closest("[data-print]") : null;
+      if (target) {
+        event.preventDefault();
+        window.print();
+      }
+    });
+  }
+
+  onReady(function () {
+    enhanceMessages();
+    enhanceConfirmForms();
+    enhancePrintButtons();
+  });
+})();
