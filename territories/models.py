@@ -1,0 +1,149 @@
+"""French administrative divisions: reference data loaded from data/territories.json.gz.
+
+Rows are only written by the load_territories command, never by users. Codes are the
+official ones (INSEE for regions, départements and communes, SIREN for EPCIs), so they are
+the primary keys and other apps can refer to them in URLs and fixtures.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Departement(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("région"),
+        on_delete=models.PROTECT,
+        related_name="departements",
+    )
+
+    class Meta:
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Epci(models.Model):
+    """Établissement public de coopération intercommunale (an intercommunalité)."""
+
+    class Kind(models.TextChoices):
+        CC = "CC", _("Communauté de communes")
+        CA = "CA", _("Communauté d'agglomération")
+        CU = "CU", _("Communauté urbaine")
+        METRO = "METRO", _("Métropole")
+
+    code = models.CharField(_("SIREN"), max_length=9, primary_key=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=5, choices=Kind.choices)
+    population = models.PositiveIntegerField(_("population"), default=0)
+    # The region of most of its member communes: a few EPCIs straddle a regional border.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("région"),
+        on_delete=models.PROTECT,
+        related_name="epcis",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("intercommunalité (EPCI)")
+        verbose_name_plural = _("intercommunalités (EPCI)")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Commune(models.Model):
+    insee_code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    departement = models.ForeignKey(
+        Departement,
+        verbose_name=_("département"),
+        on_delete=models.PROTECT,
+        related_name="communes",
+    )
+    # Denormalised from the département so that regional filters need no join.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("région"),
+        on_delete=models.PROTECT,
+        related_name="communes",
+    )
+    epci = models.ForeignKey(
+        Epci,
+        verbose_name=_("intercommunalité (EPCI)"),
+        on_delete=models.SET_NULL,
+        related_name="communes",
+        null=True,
+        blank=True,
+    )
+    population = models.PositiveIntegerField(_("population"), default=0)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    position_is_approximate = models.BooleanField(
+        _("position approximative"),
+        default=False,
+        help_text=_("Position estimée à partir des communes voisines, faute de source précise."),
+    )
+    # normalize_name(name): lower case, no accents, "st" spelt "saint"; for prefix search.
+    search_name = models.CharField(_("nom normalisé"), max_length=100, db_index=True)
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name", "insee_code"]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="commune_lat_lng_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90)
+                & models.Q(longitude__gte=-180, longitude__lte=180),
+                name="commune_position_on_earth",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.departement_id})"
+
+
+class PostalCode(models.Model):
+    # One postal code may serve several communes and a commune may have several codes.
+    code = models.CharField(_("code postal"), max_length=5, db_index=True)
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name=_("commune"),
+        on_delete=models.CASCADE,
+        related_name="postal_codes",
+    )
+
+    class Meta:
+        verbose_name = _("code postal")
+        verbose_name_plural = _("codes postaux")
+        ordering = ["code", "commune_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "commune"], name="postal_code_unique_per_commune"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.commune.name}"
