@@ -1,0 +1,69 @@
+# GO MASK — two commands: `make run` (portal with demo data) and `make test` (whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# make test talks to real services; override these to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gomask
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
+
+.PHONY: run test venv migrate demo worker beat lint format check-services chromium bench vendor territories-data clean
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_territories --if-changed
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+check-services: venv
+	@$(TEST_ENV) $(PY) scripts/check_services.py
+
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+test: venv chromium check-services
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(PY) -m celery -A gomask worker --loglevel=INFO --concurrency=2
+
+beat: venv
+	$(PY) -m celery -A gomask beat --loglevel=INFO
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv check-services
+	@for script in bench/bench_*.py; do echo "== $$script"; $(TEST_ENV) $(PY) $$script || exit 1; done
+
+vendor:
+	bash scripts/vendor_assets.sh
+
+territories-data: venv
+	$(PY) manage.py build_territories_data
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

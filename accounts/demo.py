@@ -1,0 +1,45 @@
+"""Demo accounts, one per role, printed by `make run`."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+from accounts.models import AccountStatus, Role, User
+
+DEMO_PASSWORD = "demo-gomask-2026"
+# Public on purpose: demo accounts only, never a real deployment.
+DEMO_TOTP_SECRET = "GOMASKDEMOOCCITANIEGOMASKDEMO234"
+
+
+def demo_account(*, email: str, role: str, first_name: str, last_name: str, **fields) -> User:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "role": role,
+            "first_name": first_name,
+            "last_name": last_name,
+            "status": AccountStatus.ACTIVE,
+            **fields,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+    if (
+        role in {Role.ARS_STAFF, Role.ADMIN}
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
+def current_demo_totp_code() -> str:
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+
+
+def demo_phone(prefix: str, rng) -> str:
+    return " ".join([prefix] + [f"{rng.randint(10, 99)}" for _ in range(4)])

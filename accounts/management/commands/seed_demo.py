@@ -1,0 +1,75 @@
+import random
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+from pharmacies import demo as pharmacies_demo
+from professionals import demo as professionals_demo
+from territories.models import Commune
+
+
+class Command(BaseCommand):
+    help = "Build a believable Occitanie (or France with --national) with one demo login per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--national",
+            action="store_true",
+            help="All regions at national scale (~20,500 pharmacies, ~300,000 professionals) for benchmarks.",
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, national: bool, quiet_logins: bool, **options):
+        regions = None if national else ["76"]
+        if not Commune.objects.filter(region_id="76").exists():
+            raise CommandError("Territories are not loaded: run `manage.py load_territories` first.")
+        rng = random.Random(2020)
+        with transaction.atomic():
+            pharmacies = pharmacies_demo.seed(regions=regions, rng=rng)
+            professionals = professionals_demo.seed(
+                regions=regions, rng=rng, per_pharmacy=15 if national else 3
+            )
+            logins = pharmacies_demo.seed_accounts() + professionals_demo.seed_accounts()
+            logins += seed_staff_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {pharmacies} pharmacies, {professionals} professionals.")
+        )
+        if not quiet_logins:
+            self.print_logins(logins)
+
+    def print_logins(self, logins):
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Comptes de démonstration (mot de passe commun) :"))
+        for role, email in logins:
+            self.stdout.write(f"  {role:<28} {email}")
+        self.stdout.write(f"  {'mot de passe':<28} {accounts_demo.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  {'code TOTP (ARS, admin)':<28} secret {accounts_demo.DEMO_TOTP_SECRET}; "
+            f"code actuel {accounts_demo.current_demo_totp_code()} (nouveau code : make totp)"
+        )
+        self.stdout.write("")
+
+
+def seed_staff_accounts():
+    from accounts.models import Role
+
+    accounts_demo.demo_account(
+        email="ars@demo.gomask.fr", role=Role.ARS_STAFF, first_name="Inès", last_name="Garcia", region_id="76"
+    )
+    accounts_demo.demo_account(
+        email="admin@demo.gomask.fr",
+        role=Role.ADMIN,
+        first_name="Paul",
+        last_name="Roux",
+        is_staff=True,
+        is_superuser=True,
+    )
+    accounts_demo.demo_account(
+        email="patient@demo.gomask.fr", role=Role.PATIENT, first_name="Louise", last_name="Bernard"
+    )
+    return [
+        ("Agent ARS Occitanie", "ars@demo.gomask.fr"),
+        ("Administrateur national", "admin@demo.gomask.fr"),
+        ("Patient", "patient@demo.gomask.fr"),
+    ]

@@ -1,0 +1,32 @@
+"""The navigation each role sees: one list, so menus never disagree with permissions."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
+    Role.PHARMACIST: [
+        (_("Mon officine"), "pharmacies:home"),
+    ],
+    Role.PROFESSIONAL: [
+        (_("Mon espace"), "professionals:home"),
+    ],
+    Role.ARS_STAFF: [
+        (_("Espace ARS"), "distribution:ars_home"),
+    ],
+    Role.CPTS_COORDINATOR: [
+        (_("Espace CPTS"), "distribution:ars_home"),
+    ],
+    Role.PATIENT: [
+        (_("Consultations solidaires"), "consultations:patient_home"),
+    ],
+    Role.ADMIN: [
+        (_("Comptes à valider"), "accounts:pending_accounts"),
+        (_("Espace ARS"), "distribution:ars_home"),
+        (_("Administration"), "admin:index"),
+    ],
+}
+
+PUBLIC_NAV: list[tuple[str, str]] = [
+    (_("Consultations solidaires"), "consultations:patient_home"),
+]

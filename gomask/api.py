@@ -1,0 +1,49 @@
+"""REST API plumbing shared by every app: error format and permission helpers."""
+
+from django.db import IntegrityError, OperationalError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from gomask.errors import Busy, Conflict, DomainError
+
+_DRF_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalid",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "forbidden",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def domain_error_response(error: DomainError) -> Response:
+    return Response(error.as_dict(), status=error.status)
+
+
+def exception_handler(exc, context):
+    """Every API error is JSON `{"code", "message", ["fields"]}` with the right status."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    if isinstance(exc, IntegrityError):
+        # A named constraint fired: the last line of defence, reported as a conflict.
+        return domain_error_response(Conflict())
+    if isinstance(exc, OperationalError) and "lock timeout" in str(exc):
+        return domain_error_response(Busy())
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "code": "invalid",
+            "message": _("Certaines données ne sont pas valides."),
+            "fields": exc.detail,
+        }
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = {
+            "code": _DRF_CODES.get(response.status_code, getattr(exc, "default_code", "error")),
+            "message": str(detail),
+        }
+    return response

@@ -1,0 +1,54 @@
+"""Domain errors: one base class, a stable code and a French message per rule.
+
+Services raise them; HTML views show the message next to the form and the API turns
+them into JSON with the status below. The transaction that raised rolls back.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = _("La demande n'est pas valide.")
+
+    def __init__(self, message=None, *, code: str | None = None, field: str | None = None):
+        self.message = message if message is not None else self.default_message
+        if code is not None:
+            self.code = code
+        self.field = field
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict:
+        data = {"code": self.code, "message": str(self.message)}
+        if self.field:
+            data["field"] = self.field
+        return data
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid"
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _("Vous n'avez pas accès à cette action.")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _("Élément introuvable.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _("La demande est en conflit avec l'état actuel. Réessayez.")
+
+
+class Busy(Conflict):
+    code = "busy"
+    default_message = _("Le service est très sollicité : veuillez réessayer dans un instant.")

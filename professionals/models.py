@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gomask.identifiers import validate_adeli, validate_rpps
+from gomask.text import normalise_for_search
+
+
+class Profession(models.TextChoices):
+    MEDECIN = "medecin", _("Médecin")
+    INFIRMIER = "infirmier", _("Infirmier")
+    SAGE_FEMME = "sage_femme", _("Sage-femme")
+    PHARMACIEN = "pharmacien", _("Pharmacien")
+    MASSEUR_KINESITHERAPEUTE = "masseur_kinesitherapeute", _("Masseur-kinésithérapeute")
+    CHIRURGIEN_DENTISTE = "chirurgien_dentiste", _("Chirurgien-dentiste")
+    BIOLOGISTE = "biologiste", _("Biologiste")
+    PEDICURE_PODOLOGUE = "pedicure_podologue", _("Pédicure-podologue")
+    ORTHOPHONISTE = "orthophoniste", _("Orthophoniste")
+    ORTHOPTISTE = "orthoptiste", _("Orthoptiste")
+
+
+class Professional(models.Model):
+    """A health professional (libéral), identified by RPPS or ADELI."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="professional",
+    )
+    rpps = models.CharField(
+        _("numéro RPPS"), max_length=11, unique=True, null=True, blank=True, validators=[validate_rpps]
+    )
+    adeli = models.CharField(
+        _("numéro ADELI"), max_length=9, unique=True, null=True, blank=True, validators=[validate_adeli]
+    )
+    profession = models.CharField(_("profession"), max_length=30, choices=Profession.choices)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    # Lower-case, accent-free "last first" for the counter search.
+    search_name = models.CharField(max_length=210, db_index=True, editable=False)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    practice_address = models.CharField(_("adresse d'exercice"), max_length=255, blank=True)
+    practice_commune = models.ForeignKey(
+        "territories.Commune",
+        verbose_name=_("commune d'exercice"),
+        on_delete=models.PROTECT,
+        related_name="professionals",
+    )
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("professionnel de santé")
+        verbose_name_plural = _("professionnels de santé")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="professional_has_rpps_or_adeli",
+                condition=Q(rpps__isnull=False) | Q(adeli__isnull=False),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_profession_display()} {self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = normalise_for_search(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def identifier(self) -> str:
+        return self.rpps or self.adeli
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from professionals import views
+
+app_name = "professionals"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,58 @@
+"""Shared personas: a pharmacist in Riscle, one in Toulouse, a nurse, ARS agents of
+Occitanie and of another region, an administrator."""
+
+import pytest
+
+from accounts.models import Role
+from tests.factories import PharmacyFactory, UserFactory, enrol_totp, pharmacist_of, professional_user
+
+pytest_plugins = ["tests.fixtures_territories"]
+
+RISCLE = "32344"
+TOULOUSE = "31555"
+
+
+@pytest.fixture
+def riscle_pharmacy(occitanie):
+    return PharmacyFactory(insee_code=RISCLE, name="Pharmacie de l'Adour")
+
+
+@pytest.fixture
+def toulouse_pharmacy(occitanie):
+    return PharmacyFactory(insee_code=TOULOUSE, name="Pharmacie du Capitole")
+
+
+@pytest.fixture
+def riscle_pharmacist(riscle_pharmacy):
+    return pharmacist_of(riscle_pharmacy, email="pharmacien.riscle@exemple.fr", first_name="Jean")
+
+
+@pytest.fixture
+def toulouse_pharmacist(toulouse_pharmacy):
+    return pharmacist_of(toulouse_pharmacy, email="pharmacienne.toulouse@exemple.fr", first_name="Anne")
+
+
+@pytest.fixture
+def nurse(occitanie):
+    return professional_user(email="infirmiere.riscle@exemple.fr", first_name="Claire", last_name="Lafitte")
+
+
+@pytest.fixture
+def ars_occitanie(occitanie):
+    user = UserFactory(role=Role.ARS_STAFF, region_id="76", email="agent@ars-occitanie.fr")
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def ars_paca(occitanie):
+    user = UserFactory(role=Role.ARS_STAFF, region_id="93", email="agent@ars-paca.fr")
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def administrator(occitanie):
+    user = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, email="admin@gomask.fr")
+    enrol_totp(user)
+    return user
