@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territories.models import Commune, Departement, Epci, PostalCode, Region
+from territories.models import Commune, DataLoad, Departement, Epci, PostalCode, Region
 
 
 @admin.register(Region)
@@ -56,3 +56,12 @@ class PostalCodeAdmin(admin.ModelAdmin):
     list_select_related = ["commune"]
     search_fields = ["^code", "=commune__insee_code", "^commune__name"]
     raw_id_fields = ["commune"]
+
+
+@admin.register(DataLoad)
+class DataLoadAdmin(admin.ModelAdmin):
+    list_display = ["loaded_at", "regions", "file_sha256"]
+    readonly_fields = ["loaded_at", "regions", "file_sha256"]
+
+    def has_add_permission(self, request):
+        return False

@@ -147,3 +147,21 @@ class PostalCode(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.commune.name}"
+
+
+class DataLoad(models.Model):
+    """One run of load_territories, so that `load_territories --if-changed` (make run)
+    can skip reloading the file it already loaded."""
+
+    file_sha256 = models.CharField(_("empreinte SHA-256 du fichier"), max_length=64)
+    # Sorted region codes separated by commas; empty for all of France.
+    regions = models.CharField(_("régions"), max_length=200, blank=True)
+    loaded_at = models.DateTimeField(_("chargé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chargement du référentiel")
+        verbose_name_plural = _("chargements du référentiel")
+        ordering = ["-loaded_at"]
+
+    def __str__(self):
+        return f"{self.loaded_at:%Y-%m-%d %H:%M} {self.regions or 'France'} {self.file_sha256[:12]}"

@@ -1,6 +1,7 @@
 """Writes to the territories tables: only the loading of the shipped reference data."""
 
 import gzip
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from territories.models import Commune, Departement, Epci, PostalCode, Region
+from territories.models import Commune, DataLoad, Departement, Epci, PostalCode, Region
 from territories.text import normalize_name
 
 DEFAULT_DATA_FILE = Path(settings.BASE_DIR) / "data" / "territories.json.gz"
@@ -28,6 +29,8 @@ class LoadResult:
     epcis: int
     communes: int
     postal_codes: int
+    # True when --if-changed found this very file already loaded and did nothing.
+    skipped: bool = False
 
 
 @lru_cache(maxsize=2)
@@ -44,19 +47,31 @@ def read_territories_file(path: Path = DEFAULT_DATA_FILE) -> dict:
 
 
 @transaction.atomic
-def load_territories(*, regions: Iterable[str] | None = None, path: Path | None = None) -> LoadResult:
+def load_territories(
+    *, regions: Iterable[str] | None = None, path: Path | None = None, if_changed: bool = False
+) -> LoadResult:
     """Insert or update regions, départements, EPCIs, communes and postal codes.
 
     All regions and départements are always loaded (a hundred rows); `regions` restricts
     the communes, and the EPCIs having a member among them. Idempotent: rows are upserted
     by their official code. A commune that disappears from the data (merged into another)
     is kept, since other tables may point to it; its postal codes are kept too.
+
+    With if_changed, nothing is written when the same file was already loaded for the
+    same regions (or for all of France).
     """
-    document = read_territories_file(Path(path) if path else DEFAULT_DATA_FILE)
+    path = Path(path) if path else DEFAULT_DATA_FILE
+    document = read_territories_file(path)
     known_regions = {r["code"] for r in document["regions"]}
     wanted = known_regions if regions is None else set(regions)
     if unknown := wanted - known_regions:
         raise TerritoryDataError(f"Unknown region codes: {', '.join(sorted(unknown))}")
+    regions_key = "" if wanted == known_regions else ",".join(sorted(wanted))
+    file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    if if_changed and (
+        DataLoad.objects.filter(file_sha256=file_sha256, regions__in={"", regions_key}).exists()
+    ):
+        return LoadResult(0, 0, 0, 0, 0, skipped=True)
 
     Region.objects.bulk_create(
         [Region(code=r["code"], name=r["name"]) for r in document["regions"]],
@@ -145,6 +160,7 @@ def load_territories(*, regions: Iterable[str] | None = None, path: Path | None 
     for start in range(0, len(stale_ids), 500):
         PostalCode.objects.filter(id__in=stale_ids[start : start + 500]).delete()
 
+    DataLoad.objects.create(file_sha256=file_sha256, regions=regions_key)
     return LoadResult(
         regions=len(document["regions"]),
         departements=len(document["departements"]),

@@ -23,15 +23,23 @@ class Command(BaseCommand):
             "(all regions and départements are always loaded).",
         )
         parser.add_argument("--file", type=Path, default=DEFAULT_DATA_FILE)
+        parser.add_argument(
+            "--if-changed",
+            action="store_true",
+            help="Do nothing if this very file was already loaded (for the same regions).",
+        )
 
-    def handle(self, *args, regions, file, **options):
+    def handle(self, *args, regions, file, if_changed, **options):
         if regions:
             regions = [code.strip() for value in regions for code in value.split(",") if code]
         started = time.monotonic()
         try:
-            result = load_territories(regions=regions, path=file)
+            result = load_territories(regions=regions, path=file, if_changed=if_changed)
         except TerritoryDataError as error:
             raise CommandError(str(error)) from error
+        if result.skipped:
+            self.stdout.write(f"{file} is already loaded: nothing to do.")
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {result.regions} regions, {result.departements} départements, "
