@@ -41,13 +41,16 @@ GEONAMES_OVERSEAS_REGIONS = {"GP": "01", "MQ": "02", "GF": "03", "RE": "04", "YT
 
 EPCI_KINDS = {"CC": "CC", "CA": "CA", "CU": "CU", "METRO": "METRO", "MET69": "METRO"}
 
-# A matched place farther than this from the median position of the other matched
-# communes of its EPCI is taken for a namesake elsewhere in the region and rejected.
+# A matched place farther than this from the median position of the matched communes of
+# its EPCI is taken for a namesake elsewhere in the region and rejected.
 # EPCIs span a few tens of kilometres, except in Guyane where a single commune can be
 # 100 km wide (its names are unambiguous anyway, so it skips the check).
 MAX_KM_FROM_EPCI_MEDIAN = 45
+# The same for a whole département: legitimate communes lie up to ~105 km from the median
+# (Bagnères-de-Luchon); only gross errors go beyond.
+MAX_KM_FROM_DEPARTEMENT_MEDIAN = 125
 REGIONS_WITHOUT_DISTANCE_CHECK = {"03"}
-MIN_EPCI_MATCHES_FOR_CHECK = 3
+MIN_MATCHES_FOR_CHECK = 3
 COORDINATE_DECIMALS = 5  # about one metre
 
 
@@ -281,7 +284,7 @@ class Command(BaseCommand):
                 positions[code] = (places[key][0].latitude, places[key][0].longitude)
                 stats["matched_by_former_commune"] += 1
 
-        stats["rejected_far_from_epci"] = self.reject_outliers(positions, epcis)
+        stats["rejected_far_from_epci"] = self.reject_outliers(positions, epcis, communes)
 
         for code, (latitude, longitude) in positions.items():
             communes[code].update(latitude=latitude, longitude=longitude, approximate=False)
@@ -317,23 +320,32 @@ class Command(BaseCommand):
             commune["longitude"] = round(commune["longitude"], COORDINATE_DECIMALS)
         return stats
 
-    def reject_outliers(self, positions: dict, epcis: dict) -> int:
-        """Drop matches lying far from the other matched members of their EPCI."""
-        rejected = 0
+    def reject_outliers(self, positions: dict, epcis: dict, communes: dict) -> int:
+        """Drop matches lying far from the other matched communes of their EPCI, or (for
+        EPCIs with too few matches to judge) very far from those of their département."""
+        groups = []
         for epci in epcis.values():
-            if epci["region"] in REGIONS_WITHOUT_DISTANCE_CHECK:
-                continue
             members = [code for code in epci["members"] if code in positions]
-            if len(members) < MIN_EPCI_MATCHES_FOR_CHECK:
+            groups.append((members, MAX_KM_FROM_EPCI_MEDIAN))
+        by_departement = defaultdict(list)
+        for code in positions:
+            by_departement[communes[code]["departement"]].append(code)
+        groups.extend((members, MAX_KM_FROM_DEPARTEMENT_MEDIAN) for members in by_departement.values())
+
+        rejected = set()
+        for members, max_km in groups:
+            if len(members) < MIN_MATCHES_FOR_CHECK:
+                continue
+            if communes[members[0]]["region"] in REGIONS_WITHOUT_DISTANCE_CHECK:
                 continue
             median_lat = statistics.median(positions[code][0] for code in members)
             median_lng = statistics.median(positions[code][1] for code in members)
             for code in members:
-                latitude, longitude = positions[code]
-                if haversine_km(latitude, longitude, median_lat, median_lng) > (MAX_KM_FROM_EPCI_MEDIAN):
-                    del positions[code]
-                    rejected += 1
-        return rejected
+                if haversine_km(*positions[code], median_lat, median_lng) > max_km:
+                    rejected.add(code)
+        for code in rejected:
+            del positions[code]
+        return len(rejected)
 
     def print_stats(self, stats, regions, departements, communes, epcis, places, output):
         total = len(communes)
@@ -350,7 +362,7 @@ class Command(BaseCommand):
             f"{stats['matched_by_name']} by their name "
             f"({stats['matched_among_namesakes']} chosen among namesakes by population), "
             f"{stats['matched_by_former_commune']} by the name of a merged former commune; "
-            f"{stats['rejected_far_from_epci']} rejected as too far from their EPCI."
+            f"{stats['rejected_far_from_epci']} rejected as too far from their EPCI or département."
         )
         self.stdout.write(
             f"Approximate positions: {stats['approximate_from_epci']} from the EPCI centroid, "
