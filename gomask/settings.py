@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -178,7 +179,9 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic is for production; elsewhere WhiteNoise serves straight from the finders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -227,6 +230,28 @@ GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 30 * 24 * 3600, minim
 # --- Domain defaults ----------------------------------------------------------------
 RESERVATION_HOLD = timedelta(hours=env_int("RESERVATION_HOLD_HOURS", 48, minimum=1))
 
+# Solidarity consultations (consultations app).
+CONSULTATION_SLOT_MINUTES = env_int("CONSULTATION_SLOT_MINUTES", 20, minimum=5)
+PRIORITY_WINDOW_HOURS = env_int("PRIORITY_WINDOW_HOURS", 48, minimum=0)
+MAX_FUTURE_BOOKINGS = env_int("MAX_FUTURE_BOOKINGS", 2, minimum=1)
+PATIENT_DATA_RETENTION_DAYS = env_int("PATIENT_DATA_RETENTION_DAYS", 365, minimum=1)
+VOLUNTEER_MAX_DAYS_PER_MONTH = env_int("VOLUNTEER_MAX_DAYS_PER_MONTH", 2, minimum=1)
+# Bookings per client IP per window (fixed window counter in the cache); 0 turns it off.
+BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10, minimum=0)
+BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 600, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "consultations-reminders": {
+            "task": "consultations.tasks.send_due_reminders",
+            "schedule": timedelta(minutes=30),
+        },
+        "consultations-purge": {
+            "task": "consultations.tasks.purge_patient_data",
+            "schedule": timedelta(hours=24),
+        },
+    }
+)
+
 # --- REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -244,6 +269,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "API du portail de coordination des soins ambulatoires (stocks, options, délivrances).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (the sidecar package), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security -----------------------------------------------------------------------

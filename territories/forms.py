@@ -1,13 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from territories.selectors import commune_by_code, find_communes
+
 
 class CommuneField(forms.CharField):
-    """A commune typed as an INSEE code, a postal code or a name; must designate exactly one."""
+    """A commune typed as a postal code, an INSEE code or a name; must designate exactly one.
+
+    A 5-digit number is read as a postal code first (what people know), then as an INSEE
+    code: 32400 is Riscle's postal code and also the INSEE code of another commune.
+    """
 
     default_error_messages = {
         "unknown": _("Aucune commune ne correspond à « %(value)s »."),
-        "ambiguous": _("Plusieurs communes correspondent à « %(value)s » : précisez (%(choices)s)."),
+        "ambiguous": _("Plusieurs communes correspondent à « %(value)s » : précisez parmi %(choices)s."),
     }
 
     def __init__(self, **kwargs):
@@ -15,36 +21,23 @@ class CommuneField(forms.CharField):
         kwargs.setdefault("help_text", _("Code postal (ex. 32400), code INSEE ou nom de la commune."))
         super().__init__(**kwargs)
 
-    def to_python(self, value):
-        from territories.models import Commune
-        from territories.selectors import find_communes
+    def clean(self, value):
+        text = super().clean(value).strip()
+        return self.resolve(text) if text else None
 
-        text = super().to_python(value).strip()
-        if not text:
-            return None
-        exact = Commune.objects.filter(insee_code=text.upper()).first()
-        if exact:
-            return exact
-        matches = list(find_communes(text, limit=6))
+    def resolve(self, text: str):
+        matches = find_communes(text, limit=6)
         if not matches:
+            by_code = commune_by_code(text)
+            if by_code:
+                return by_code
             raise forms.ValidationError(self.error_messages["unknown"], params={"value": text})
-        if len(matches) > 1:
-            if text.isdigit():
-                raise forms.ValidationError(
-                    self.error_messages["ambiguous"],
-                    params={
-                        "value": text,
-                        "choices": ", ".join(f"{c.name} ({c.insee_code})" for c in matches[:5]),
-                    },
-                )
-            same_name = [c for c in matches if c.name.lower() == text.lower()]
-            if len(same_name) != 1:
-                raise forms.ValidationError(
-                    self.error_messages["ambiguous"],
-                    params={
-                        "value": text,
-                        "choices": ", ".join(f"{c.name} ({c.insee_code})" for c in matches[:5]),
-                    },
-                )
+        if len(matches) == 1:
+            return matches[0]
+        same_name = [c for c in matches if c.name.lower() == text.lower()]
+        if len(same_name) == 1:
             return same_name[0]
-        return matches[0]
+        choices = ", ".join(f"{c.name} ({c.insee_code})" for c in matches[:5])
+        raise forms.ValidationError(
+            self.error_messages["ambiguous"], params={"value": text, "choices": choices}
+        )

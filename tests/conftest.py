@@ -9,6 +9,17 @@ from tests.factories import PharmacyFactory, UserFactory, enrol_totp, pharmacist
 pytest_plugins = ["tests.fixtures_territories"]
 
 RISCLE = "32344"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Redis outlives a test: rate-limit counters and cached geocodes must not leak."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 TOULOUSE = "31555"
 
 

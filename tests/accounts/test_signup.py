@@ -29,7 +29,7 @@ def test_a_professional_signs_up_and_waits_for_validation(client, occitanie):
         account_type="professional",
         profession="infirmier",
         identifier=rpps,
-        practice_commune="32400",
+        practice_commune="Riscle",
         practice_address="3 rue du Moulin",
     )
     assert response.status_code == 302
@@ -81,3 +81,16 @@ def test_a_pharmacist_with_an_unknown_finess_is_refused(client, occitanie):
 def test_a_patient_account_is_active_at_once(client, occitanie):
     _signup(client, account_type="patient")
     assert User.objects.get(email=BASE["email"]).status == AccountStatus.ACTIVE
+
+
+def test_a_postal_code_shared_by_several_communes_asks_to_choose(client, occitanie):
+    response = _signup(
+        client,
+        account_type="professional",
+        profession="infirmier",
+        identifier=make_rpps(5),
+        practice_commune="32400",
+    )
+    assert response.status_code == 200
+    assert "Plusieurs communes correspondent" in response.content.decode()
+    assert "Riscle (32344)" in response.content.decode()
