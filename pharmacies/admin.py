@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pharmacies.models import Pharmacy, PharmacyMembership
+from pharmacies.models import Pharmacy, PharmacyMembership, Product, StockLevel, StockMovement
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,3 +25,45 @@ class PharmacyMembershipAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_owner"]
     search_fields = ["user__email", "pharmacy__finess", "pharmacy__name"]
     raw_id_fields = ["user", "pharmacy", "approved_by"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "box_size", "is_active"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    """Read-only: levels change only through stock movements."""
+
+    list_display = ["pharmacy", "product", "on_hand", "reserved", "updated_at", "sold_out_at"]
+    list_filter = ["product", "pharmacy__region"]
+    search_fields = ["pharmacy__finess", "pharmacy__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """Read-only: the ledger is append-only; corrections are new movements."""
+
+    list_display = ["created_at", "pharmacy", "product", "kind", "on_hand_delta", "reserved_delta", "actor"]
+    list_filter = ["kind", "source", "product"]
+    search_fields = ["pharmacy__finess", "pharmacy__name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from professionals.models import Professional
+from professionals.models import Professional, Referencing
 
 
 @admin.register(Professional)
@@ -9,3 +9,11 @@ class ProfessionalAdmin(admin.ModelAdmin):
     list_filter = ["profession"]
     search_fields = ["rpps", "adeli", "last_name", "first_name", "search_name"]
     raw_id_fields = ["user", "practice_commune"]
+
+
+@admin.register(Referencing)
+class ReferencingAdmin(admin.ModelAdmin):
+    list_display = ["professional", "pharmacy", "started_at", "ended_at"]
+    list_filter = ["ended_at"]
+    search_fields = ["professional__rpps", "professional__last_name", "pharmacy__finess"]
+    raw_id_fields = ["professional", "pharmacy", "created_by"]

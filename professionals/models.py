@@ -79,3 +79,28 @@ class Professional(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class Referencing(models.Model):
+    """A professional's home pharmacy ("se faire référencer"): one at a time, history kept."""
+
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="referencings")
+    pharmacy = models.ForeignKey("pharmacies.Pharmacy", on_delete=models.PROTECT, related_name="referencings")
+    started_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("jusqu'au"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("référencement")
+        verbose_name_plural = _("référencements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["professional"], condition=Q(ended_at__isnull=True), name="one_home_pharmacy"
+            )
+        ]
+        indexes = [models.Index(fields=["pharmacy", "ended_at"], name="referencing_by_pharmacy_idx")]
+
+    def __str__(self):
+        return f"{self.professional} → {self.pharmacy}"

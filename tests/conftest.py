@@ -24,6 +24,16 @@ TOULOUSE = "31555"
 
 
 @pytest.fixture
+def products(db):
+    """The default products (data migration), recreated if a transactional test flushed them."""
+    from pharmacies.catalogue import ensure_products
+    from pharmacies.models import Product
+
+    ensure_products()
+    return {product.code: product for product in Product.objects.all()}
+
+
+@pytest.fixture
 def riscle_pharmacy(occitanie):
     return PharmacyFactory(insee_code=RISCLE, name="Pharmacie de l'Adour")
 
