@@ -9,9 +9,10 @@ def current_totp(secret: str = TOTP_SECRET) -> str:
 
 def log_in(page, email: str, password: str = PASSWORD, totp_secret: str | None = None):
     page.goto("/accounts/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Courriel").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Connexion").click()
     if totp_secret:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
         page.get_by_label("Code").fill(current_totp(totp_secret))
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Connexion").click()
