@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test venv migrate demo worker beat lint format check-services chromium bench vendor territories-data clean
+.PHONY: run test venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data clean
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py load_territories --if-changed
 	$(PY) manage.py seed_demo
+
+totp: venv
+	@$(PY) manage.py demo_totp
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
