@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "professionals",
     "distribution",
     "consultations",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -123,7 +126,10 @@ else:
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 # Without a broker (make run), tasks run in-process right after the transaction commits.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# The test suite does the same by default; the delivery tests start a real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL or GOMASK_ENV == "test"
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -248,6 +254,34 @@ CELERY_BEAT_SCHEDULE.update(
         "consultations-purge": {
             "task": "consultations.tasks.purge_patient_data",
             "schedule": timedelta(hours=24),
+        },
+    }
+)
+
+# Notifications (notifications app): outbox relay, arrival window, SMS backend, beat.
+NOTIFICATIONS_ARRIVAL_WINDOW = timedelta(hours=env_int("NOTIFICATIONS_ARRIVAL_WINDOW_HOURS", 12, minimum=0))
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 1000, minimum=1)
+# A claimed row not marked sent after this long (worker killed mid-send) may be claimed again.
+NOTIFICATIONS_CLAIM_TIMEOUT = timedelta(seconds=env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 300, minimum=1))
+# The relay republishes pending rows whose task message was published longer ago than this.
+NOTIFICATIONS_REQUEUE_AFTER = timedelta(seconds=env_int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 120, minimum=0))
+NOTIFICATIONS_RELAY_SECONDS = env_int("NOTIFICATIONS_RELAY_SECONDS", 30, minimum=1)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=0)
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-relay": {
+            "task": "notifications.tasks.relay_outbox",
+            "schedule": timedelta(seconds=NOTIFICATIONS_RELAY_SECONDS),
+        },
+        "notifications-option-reminders": {
+            "task": "notifications.tasks.remind_expiring_options",
+            "schedule": timedelta(hours=1),
+        },
+        "notifications-stockout-summary": {
+            "task": "notifications.tasks.send_stockout_summaries",
+            "schedule": crontab(hour=7, minute=0),
         },
     }
 )

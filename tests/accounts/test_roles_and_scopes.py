@@ -100,12 +100,17 @@ def test_an_ars_agent_acts_only_in_their_region(ars_occitanie, ars_paca, adminis
         ensure_region_scope(ars_paca, "76")
 
 
-def test_an_administrator_validates_a_pending_account(client, administrator, occitanie):
+def test_an_administrator_validates_a_pending_account_and_the_person_is_told(
+    client, administrator, occitanie, mailoutbox, django_capture_on_commit_callbacks
+):
     pending = professional_user(status=AccountStatus.PENDING)
     client.force_login(administrator)
     listing = client.get(reverse("accounts:pending_accounts"))
     assert pending.email in listing.content.decode()
-    response = client.post(reverse("accounts:approve_account", args=[pending.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:approve_account", args=[pending.pk]), follow=True)
+    assert [message.to for message in mailoutbox] == [[pending.email]]
+    assert "votre compte est validé" in mailoutbox[0].subject
     assert "est validé" in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == AccountStatus.ACTIVE
