@@ -10,9 +10,11 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
+        (_("Consultations solidaires"), "consultations:volunteer_home"),
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
+        (_("Consultations solidaires"), "consultations:manage_home"),
     ],
     Role.CPTS_COORDINATOR: [
         (_("Espace CPTS"), "distribution:ars_home"),
@@ -23,6 +25,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
+        (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Administration"), "admin:index"),
     ],
 }

@@ -1,8 +1,520 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""HTML pages of the solidarity consultations: thin, one service or selector call each."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from accounts.permissions import PROFESSIONAL, role_required
+from consultations import selectors, services
+from consultations.forms import (
+    AttendanceForm,
+    AvailabilityForm,
+    BookingForm,
+    LodgingForm,
+    MissionForm,
+    PublishSlotsForm,
+    SearchForm,
+    VolunteerProfileForm,
+    WaitingListForm,
+)
+from consultations.models import MissionStatus
+from gomask.errors import DomainError, NotAllowed, NotFound
+
+MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
+
+
+def client_key(request) -> str:
+    """The client address used by the booking rate limit (the proxy must set REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _raise_http(exc: DomainError):
+    if isinstance(exc, NotAllowed):
+        raise PermissionDenied(exc.message) from exc
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message) from exc
+
+
+def _map_points(results) -> list[dict]:
+    return [
+        {
+            "name": r.site.name,
+            "lat": r.site.latitude,
+            "lng": r.site.longitude,
+            "url": reverse("consultations:site_detail", args=[r.site.pk]),
+            "free": r.free_count,
+        }
+        for r in results
+    ]
+
+
+def _map_context() -> dict:
+    return {"map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION}
+
+
+# --- Public pages (anyone, no account) ---------------------------------------------------------
 
 
 @require_GET
 def patient_home(request):
-    """Public: how to book a solidarity consultation."""
-    return render(request, "consultations/patient_home.html")
+    """Public: search sites by commune or postal code; nearest first, with their next free slots."""
+    form = SearchForm(request.GET or None)
+    results, page = None, None
+    if form.is_bound and form.is_valid():
+        results = selectors.search_sites(commune=form.cleaned_data["q"])
+        page = Paginator(results, 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consultations/patient_home.html",
+        {
+            "form": form,
+            "page": page,
+            "commune": form.cleaned_data.get("q") if form.is_bound and form.is_valid() else None,
+            "departements": selectors.departements_with_sites(),
+            "map_points": _map_points(page.object_list) if page else [],
+            **_map_context(),
+        },
+    )
+
+
+@require_GET
+def departement(request, code: str):
+    """Public: the consultation sites of a département with their next free slots."""
+    try:
+        found, results = selectors.sites_of_departement(code=code)
+    except DomainError as exc:
+        _raise_http(exc)
+    return render(
+        request,
+        "consultations/departement.html",
+        {"departement": found, "results": results, "map_points": _map_points(results), **_map_context()},
+    )
+
+
+@require_GET
+def site_detail(request, site_id: int):
+    """Public: a site's free slots by day, and its waiting list."""
+    try:
+        site = selectors.public_site(site_id)
+    except DomainError as exc:
+        _raise_http(exc)
+    page = Paginator(selectors.site_free_slots(site=site), 60).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consultations/site_detail.html",
+        {
+            "site": site,
+            "page": page,
+            "days": selectors.slots_by_day(page.object_list),
+            "now": timezone.now(),
+            "waiting_form": WaitingListForm(),
+        },
+    )
+
+
+@require_POST
+def waiting_list(request, site_id: int):
+    """Public: put an e-mail address on a site's waiting list."""
+    form = WaitingListForm(request.POST)
+    if form.is_valid():
+        try:
+            services.join_waiting_list(site_id=site_id, email=form.cleaned_data["email"])
+        except DomainError as exc:
+            _raise_http(exc)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("C'est noté : nous vous écrirons dès qu'un créneau se libère."))
+    else:
+        messages.error(request, _("L'adresse e-mail n'est pas valide."))
+    return redirect("consultations:site_detail", site_id=site_id)
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, slot_id: int):
+    """Public: book a slot without an account."""
+    slot = selectors.slot_for_booking_page(slot_id)
+    if slot is None or slot.mission.status == MissionStatus.PLANNED:
+        raise Http404(_("Ce créneau n'existe pas."))
+    form = BookingForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            services.check_booking_rate(client_key=client_key(request))
+            if form.is_valid():
+                data = form.cleaned_data
+                booking = services.book_slot(
+                    slot_id=slot.pk,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    birth_date=data["birth_date"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    commune_code=data["commune"].insee_code,
+                    has_regular_doctor=not data["no_regular_doctor"],
+                )
+                messages.success(
+                    request, _("Votre rendez-vous est confirmé. Un e-mail de confirmation vous a été envoyé.")
+                )
+                return redirect("consultations:booking_detail", token=services.booking_token(booking))
+            status = 400
+        except DomainError as exc:
+            error, status = exc, exc.status
+            if exc.field and exc.field in form.fields and form.is_bound and hasattr(form, "cleaned_data"):
+                form.add_error(exc.field, str(exc.message))
+                error = None
+    return render(
+        request,
+        "consultations/book.html",
+        {"slot": slot, "site": slot.mission.site, "form": form, "error": error, "now": timezone.now()},
+        status=status,
+    )
+
+
+@require_GET
+def booking_detail(request, token: str):
+    """Whoever holds the signed link (the patient): their appointment."""
+    try:
+        booking = services.booking_from_token(token)
+    except DomainError as exc:
+        return render(request, "consultations/link_error.html", {"error": exc}, status=exc.status)
+    return render(
+        request,
+        "consultations/booking_detail.html",
+        {"booking": booking, "site": booking.slot.mission.site, "token": token},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, token: str):
+    """Whoever holds the signed link (the patient): cancel the appointment."""
+    try:
+        booking = services.booking_from_token(token)
+    except DomainError as exc:
+        return render(request, "consultations/link_error.html", {"error": exc}, status=exc.status)
+    if request.method == "POST":
+        try:
+            services.cancel_booking(token=token)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return render(
+                request,
+                "consultations/cancel.html",
+                {"booking": booking, "site": booking.slot.mission.site},
+                status=exc.status,
+            )
+        messages.success(
+            request, _("Votre rendez-vous est annulé : le créneau est libéré pour un autre patient.")
+        )
+        return redirect("consultations:booking_detail", token=token)
+    return render(
+        request, "consultations/cancel.html", {"booking": booking, "site": booking.slot.mission.site}
+    )
+
+
+# --- Volunteer doctors (professional accounts of médecins) --------------------------------------
+
+
+def _volunteer_or_403(user):
+    try:
+        return services.volunteer_of(user)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+@role_required(*PROFESSIONAL)
+def volunteer_home(request):
+    """Médecins (validated professional account): their volunteer profile, availability and missions.
+
+    Other professionals who coordinate a site are sent to the organisation page."""
+    if not services.is_doctor(request.user) and selectors.is_manager(request.user):
+        return redirect("consultations:manage_home")
+    volunteer = _volunteer_or_403(request.user)
+    initial = {"max_days_per_month": settings.VOLUNTEER_MAX_DAYS_PER_MONTH}
+    if volunteer:
+        initial = {
+            "zones": list(volunteer.zones.all()),
+            "sites": list(volunteer.sites.all()),
+            "max_days_per_month": volunteer.max_days_per_month,
+            "needs_lodging": volunteer.needs_lodging,
+        }
+    return render(
+        request,
+        "consultations/volunteer_home.html",
+        {
+            "volunteer": volunteer,
+            "profile_form": VolunteerProfileForm(initial=initial),
+            "availability_form": AvailabilityForm(),
+            "availabilities": volunteer.availabilities.all() if volunteer else [],
+            "missions": selectors.missions_of_volunteer(volunteer) if volunteer else [],
+        },
+    )
+
+
+@require_POST
+@role_required(*PROFESSIONAL)
+def volunteer_profile(request):
+    """Médecins: save the zones and sites they accept, their monthly cap and lodging need."""
+    _volunteer_or_403(request.user)
+    form = VolunteerProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_volunteer_profile(
+                user=request.user,
+                zone_ids=[z.pk for z in form.cleaned_data["zones"]],
+                site_ids=[s.pk for s in form.cleaned_data["sites"]],
+                max_days_per_month=form.cleaned_data["max_days_per_month"],
+                needs_lodging=form.cleaned_data["needs_lodging"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Merci : votre engagement de médecin solidaire est enregistré."))
+    else:
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
+    return redirect("consultations:volunteer_home")
+
+
+def _errors_text(form) -> str:
+    return " ".join(
+        f"{form.fields[name].label if name in form.fields else ''} : {' '.join(errs)}".strip(" :")
+        for name, errs in form.errors.items()
+    )
+
+
+@require_POST
+@role_required(*PROFESSIONAL)
+def availability_add(request):
+    """Médecins: add a period of availability."""
+    _volunteer_or_403(request.user)
+    form = AvailabilityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_availability(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Disponibilité ajoutée."))
+    else:
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
+    return redirect("consultations:volunteer_home")
+
+
+@require_POST
+@role_required(*PROFESSIONAL)
+def availability_delete(request, availability_id: int):
+    """Médecins: remove one of their own periods of availability."""
+    _volunteer_or_403(request.user)
+    try:
+        services.remove_availability(user=request.user, availability_id=availability_id)
+    except DomainError as exc:
+        _raise_http(exc)
+    messages.success(request, _("Disponibilité retirée."))
+    return redirect("consultations:volunteer_home")
+
+
+def _day_param(request) -> date:
+    raw = request.GET.get("date") or request.POST.get("date")
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    return services.local_date(timezone.now())
+
+
+@role_required(*PROFESSIONAL)
+def doctor_day(request):
+    """Médecins: the patients booked on their own missions for a day; mark attendance."""
+    _volunteer_or_403(request.user)
+    day = _day_param(request)
+    return render(
+        request,
+        "consultations/doctor_day.html",
+        {
+            "day": day,
+            "bookings": selectors.doctor_day(user=request.user, day=day),
+            "attendance_form": AttendanceForm(),
+            "today": services.local_date(timezone.now()),
+        },
+    )
+
+
+@require_POST
+@role_required(*PROFESSIONAL)
+def attendance(request, booking_id: int):
+    """Médecins: mark one of their patients attended or absent."""
+    form = AttendanceForm(request.POST)
+    day = _day_param(request)
+    if form.is_valid():
+        try:
+            services.record_attendance(
+                user=request.user,
+                booking_id=booking_id,
+                attended=form.cleaned_data["attended"],
+                became_regular_doctor=form.cleaned_data["became_regular_doctor"],
+            )
+        except DomainError as exc:
+            _raise_http(exc)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Présence enregistrée."))
+    else:
+        messages.error(request, _("Indiquez si le patient est venu."))
+    return redirect(f"{reverse('consultations:doctor_day')}?date={day.isoformat()}")
+
+
+# --- Managers: ARS staff of the region, site coordinators ------------------------------------------
+
+
+def _ensure_manager(user):
+    if not selectors.is_manager(user):
+        raise PermissionDenied(_("Cette page est réservée à l'ARS et aux coordinateurs des lieux."))
+
+
+@role_required(*MANAGER_ROLES)
+def manage_home(request):
+    """ARS staff (their region) and site coordinators (their sites): volunteers, missions, statistics."""
+    _ensure_manager(request.user)
+    user = request.user
+    volunteers = list(selectors.volunteers_for_manager(user))
+    sites = list(selectors.managed_sites(user))
+    missions = Paginator(selectors.managed_missions(user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consultations/manage_home.html",
+        {
+            "volunteers": volunteers,
+            "sites": sites,
+            "page": missions,
+            "mission_form": MissionForm(volunteers=volunteers, sites=sites),
+            "statistics": selectors.zone_statistics(user)
+            if user.role in (Role.ARS_STAFF, Role.ADMIN)
+            else None,
+        },
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def mission_create(request):
+    """ARS staff (their region) and site coordinators: match a volunteer to a site for some days."""
+    _ensure_manager(request.user)
+    volunteers = list(selectors.volunteers_for_manager(request.user))
+    sites = list(selectors.managed_sites(request.user))
+    form = MissionForm(request.POST, volunteers=volunteers, sites=sites)
+    if not form.is_valid():
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
+        return redirect("consultations:manage_home")
+    try:
+        mission = services.create_mission(
+            user=request.user,
+            volunteer_id=int(form.cleaned_data["volunteer"]),
+            site_id=int(form.cleaned_data["site"]),
+            start_date=form.cleaned_data["start_date"],
+            end_date=form.cleaned_data["end_date"],
+            lodging_note=form.cleaned_data["lodging_note"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("consultations:manage_home")
+    messages.success(request, _("Mission créée : publiez maintenant ses créneaux."))
+    return redirect("consultations:mission_detail", mission_id=mission.pk)
+
+
+@role_required(*MANAGER_ROLES)
+def mission_detail(request, mission_id: int):
+    """ARS staff (their region) and site coordinators: a mission, its lodging and its slots."""
+    _ensure_manager(request.user)
+    try:
+        mission = selectors.managed_mission(request.user, mission_id)
+    except DomainError as exc:
+        _raise_http(exc)
+    return render(
+        request,
+        "consultations/mission_detail.html",
+        {
+            "mission": mission,
+            "publish_form": PublishSlotsForm(),
+            "lodging_form": LodgingForm(initial={"lodging_note": mission.lodging_note}),
+            "slots": mission.slots.order_by("starts_at")[:200],
+        },
+    )
+
+
+def _mission_action(request, mission_id, action, success):
+    _ensure_manager(request.user)
+    try:
+        result = action()
+    except DomainError as exc:
+        _raise_http(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result))
+    return redirect("consultations:mission_detail", mission_id=mission_id)
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def mission_publish(request, mission_id: int):
+    """ARS staff (their region) and site coordinators: create and open the mission's slots."""
+    form = PublishSlotsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
+        return redirect("consultations:mission_detail", mission_id=mission_id)
+    return _mission_action(
+        request,
+        mission_id,
+        lambda: services.publish_slots(user=request.user, mission_id=mission_id, **form.cleaned_data),
+        lambda count: _("%(count)s créneaux publiés.") % {"count": count},
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def mission_lodging(request, mission_id: int):
+    """ARS staff (their region) and site coordinators: confirm the volunteer's lodging."""
+    form = LodgingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Précisez l'hébergement proposé."))
+        return redirect("consultations:mission_detail", mission_id=mission_id)
+    return _mission_action(
+        request,
+        mission_id,
+        lambda: services.confirm_lodging(
+            user=request.user, mission_id=mission_id, lodging_note=form.cleaned_data["lodging_note"]
+        ),
+        lambda _mission: _("Hébergement confirmé."),
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def mission_cancel(request, mission_id: int):
+    """ARS staff (their region) and site coordinators: cancel a mission (patients are told)."""
+    return _mission_action(
+        request,
+        mission_id,
+        lambda: services.cancel_mission(user=request.user, mission_id=mission_id),
+        lambda count: _("Mission annulée ; %(count)s patient(s) prévenu(s).") % {"count": count},
+    )
+
+
+@role_required(Role.PROFESSIONAL, Role.ARS_STAFF)
+def site_agenda(request, site_id: int):
+    """Site coordinators only: the day's bookings at their site."""
+    day = _day_param(request)
+    try:
+        site, bookings = selectors.site_agenda(user=request.user, site_id=site_id, day=day)
+    except DomainError as exc:
+        _raise_http(exc)
+    return render(request, "consultations/site_agenda.html", {"site": site, "bookings": bookings, "day": day})

@@ -1,10 +1,11 @@
 """Every app's API under /api/; each app adds its own routes in its api_urls module."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts import api as accounts_api
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("consultations/", include("consultations.api_urls")),
 ]

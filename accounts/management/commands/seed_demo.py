@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from consultations import demo as consultations_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             )
             logins = pharmacies_demo.seed_accounts() + professionals_demo.seed_accounts()
             logins += seed_staff_accounts()
+            consultations_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {pharmacies} pharmacies, {professionals} professionals.")
         )

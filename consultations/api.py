@@ -1,0 +1,100 @@
+"""Public API of the solidarity consultations: slot search, booking, cancellation.
+
+Anonymous on purpose (patients book without an account): no authentication, so no CSRF
+token is needed; bookings are rate-limited per client address like the HTML form.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consultations import selectors, services
+from consultations.serializers import (
+    BookingInputSerializer,
+    BookingSerializer,
+    CancelInputSerializer,
+    ErrorSerializer,
+    SiteResultSerializer,
+    SiteSearchQuerySerializer,
+)
+from consultations.views import client_key
+from gomask.errors import InvalidInput
+from territories.forms import CommuneField
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Données invalides"),
+    404: OpenApiResponse(ErrorSerializer, description="Introuvable"),
+    409: OpenApiResponse(ErrorSerializer, description="Créneau pris, passé, réservé en priorité…"),
+    429: OpenApiResponse(ErrorSerializer, description="Trop de demandes"),
+}
+
+
+def _booking_payload(booking) -> dict:
+    token = services.booking_token(booking)
+    booking.token = token
+    booking.cancel_url = settings.SITE_URL + reverse("consultations:cancel", args=[token])
+    return BookingSerializer(booking).data
+
+
+class SiteSearchView(APIView):
+    """Anyone: consultation sites nearest to a commune, with their next free slots."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[SiteSearchQuerySerializer], responses={200: SiteResultSerializer(many=True), **ERRORS}
+    )
+    def get(self, request):
+        query = SiteSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            commune = CommuneField().clean(query.validated_data["q"])
+        except ValidationError as exc:
+            message = " ".join(exc.messages)
+            raise InvalidInput(message, code="invalid_commune", field="q") from exc
+        results = selectors.search_sites(commune=commune)
+        return Response(SiteResultSerializer(results, many=True).data)
+
+
+class BookingCreateView(APIView):
+    """Anyone (no account): book a free slot. Rate-limited per client address."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=BookingInputSerializer, responses={201: BookingSerializer, **ERRORS})
+    def post(self, request):
+        services.check_booking_rate(client_key=client_key(request))
+        data = BookingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        booking = services.book_slot(
+            slot_id=values["slot"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            birth_date=values["birth_date"],
+            phone=values["phone"],
+            email=values["email"],
+            commune_code=values["commune"],
+            has_regular_doctor=values["has_regular_doctor"],
+        )
+        return Response(_booking_payload(booking), status=201)
+
+
+class BookingCancelView(APIView):
+    """Whoever holds the signed booking reference: cancel the appointment."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=CancelInputSerializer, responses={200: BookingSerializer, **ERRORS})
+    def post(self, request):
+        data = CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.cancel_booking(token=data.validated_data["token"])
+        return Response(_booking_payload(booking))
