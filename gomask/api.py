@@ -43,7 +43,11 @@ def exception_handler(exc, context):
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {
-            "code": _DRF_CODES.get(response.status_code, getattr(exc, "default_code", "error")),
+            "code": (
+                "not_authenticated"
+                if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed)
+                else _DRF_CODES.get(response.status_code, "error")
+            ),
             "message": str(detail),
         }
     return response

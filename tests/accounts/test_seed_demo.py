@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from pharmacies.models import Pharmacy, PharmacyMembership
+from professionals.models import Professional
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        User.objects.count(),
+        Pharmacy.objects.count(),
+        Professional.objects.count(),
+        PharmacyMembership.objects.count(),
+    )
+
+
+def test_seed_demo_builds_occitanie_with_one_login_per_role_and_is_idempotent(occitanie, capsys):
+    call_command("seed_demo")
+    first = _counts()
+    printed = capsys.readouterr().out
+    for email in [
+        "pharmacien@demo.gomask.fr",
+        "infirmiere@demo.gomask.fr",
+        "ars@demo.gomask.fr",
+        "admin@demo.gomask.fr",
+        "patient@demo.gomask.fr",
+    ]:
+        assert email in printed
+        assert User.objects.filter(email=email, status="active").exists()
+    # About one officine per 3,400 inhabitants of Occitanie (5.9 million).
+    assert 1600 < Pharmacy.objects.filter(region_id="76").count() < 1900
+
+    call_command("seed_demo", "--quiet-logins")
+    assert _counts() == first
