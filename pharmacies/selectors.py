@@ -1,8 +1,17 @@
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
 
 from gomask.errors import NotAllowed, NotFound
-from pharmacies.models import MembershipStatus, Pharmacy, PharmacyMembership
+from pharmacies.models import (
+    MembershipStatus,
+    Pharmacy,
+    PharmacyMembership,
+    Product,
+    StockLevel,
+    StockMovement,
+)
+from territories.geo import bounding_box, haversine_km
 
 
 def pharmacies_of(user) -> QuerySet[Pharmacy]:
@@ -42,3 +51,173 @@ def pending_memberships_for_owner(user) -> QuerySet[PharmacyMembership]:
     return PharmacyMembership.objects.filter(
         pharmacy_id__in=owned, status=MembershipStatus.PENDING
     ).select_related("user", "pharmacy")
+
+
+# --- Stock ------------------------------------------------------------------------------------
+
+BAND_HIGH = 100  # "100 masques et plus"
+BAND_MEDIUM = 30  # "30 à 99"
+LEDGER_PAGE_SIZE = 25
+# Searches start with a small box and widen it until `limit` pharmacies are found or the
+# radius is reached: a city answers from a few streets, the countryside from further out.
+INITIAL_SEARCH_KM = 5.0
+SEARCH_WIDENING = 2.5
+
+
+def stock_band(available: int, sold_out: bool) -> str:
+    """The level shown to professionals: "high" (100+), "medium" (30-99), "low" (1-29), "none"."""
+    if sold_out or available <= 0:
+        return "none"
+    if available >= BAND_HIGH:
+        return "high"
+    if available >= BAND_MEDIUM:
+        return "medium"
+    return "low"
+
+
+def active_products() -> list[Product]:
+    return list(Product.objects.filter(is_active=True).order_by("name"))
+
+
+def stock_overview(pharmacy: Pharmacy) -> list[dict]:
+    """One row per distributed product, with a zero level for products never received."""
+    levels = {level.product_id: level for level in StockLevel.objects.filter(pharmacy=pharmacy)}
+    rows = []
+    for product in active_products():
+        level = levels.get(product.pk)
+        on_hand = level.on_hand if level else 0
+        reserved = level.reserved if level else 0
+        sold_out = bool(level and level.sold_out_at)
+        rows.append(
+            {
+                "product": product,
+                "on_hand": on_hand,
+                "reserved": reserved,
+                "available": on_hand - reserved,
+                "band": stock_band(on_hand - reserved, sold_out),
+                "sold_out": sold_out,
+                "sold_out_at": level.sold_out_at if level else None,
+                "updated_at": level.updated_at if level else None,
+            }
+        )
+    return rows
+
+
+def ledger(pharmacy: Pharmacy, *, product_code: str | None = None) -> QuerySet[StockMovement]:
+    """The pharmacy's stock movements, newest first, optionally for one product."""
+    movements = (
+        StockMovement.objects.filter(pharmacy=pharmacy)
+        .select_related("product", "actor", "counterpart", "corrects")
+        .annotate(correction_count=Count("corrections"))
+        .order_by("-created_at", "-id")
+    )
+    if product_code:
+        movements = movements.filter(product__code=product_code)
+    return movements
+
+
+def ledger_page(pharmacy: Pharmacy, *, product_code: str | None = None, page=1, per_page=LEDGER_PAGE_SIZE):
+    """One page of `ledger` (an out-of-range or malformed page number gives the nearest page)."""
+    return Paginator(ledger(pharmacy, product_code=product_code), per_page).get_page(page)
+
+
+def _widening_search(fetch, *, latitude: float, longitude: float, radius_km: float, limit: int) -> list[dict]:
+    """Rows of `fetch(box)` within radius_km of the point, nearest first, at most `limit`.
+
+    `fetch` returns dicts with "latitude" and "longitude" for a bounding box; the exact
+    great-circle distance is computed here on those few candidates.
+    """
+    radius_km = max(float(radius_km), 0.1)
+    current = min(INITIAL_SEARCH_KM, radius_km)
+    while True:
+        found = []
+        for row in fetch(bounding_box(latitude, longitude, current)):
+            distance = haversine_km(latitude, longitude, row["latitude"], row["longitude"])
+            if distance <= current:
+                row["distance_km"] = round(distance, 1)
+                row["_distance"] = distance
+                found.append(row)
+        if len(found) >= limit or current >= radius_km:
+            break
+        current = min(current * SEARCH_WIDENING, radius_km)
+    found.sort(key=lambda row: (row["_distance"], row["pharmacy_id"]))
+    for row in found:
+        del row["_distance"]
+    return found[:limit]
+
+
+_PHARMACY_COLUMNS = {
+    "pharmacy_id": "pharmacy_id",
+    "name": "pharmacy__name",
+    "address": "pharmacy__address",
+    "commune": "pharmacy__commune__name",
+    "phone": "pharmacy__phone",
+    "latitude": "pharmacy__latitude",
+    "longitude": "pharmacy__longitude",
+}
+
+
+def nearest_pharmacies_with_stock(
+    *,
+    latitude: float,
+    longitude: float,
+    product_code: str,
+    radius_km: float = 20,
+    limit: int = 20,
+    exclude_pharmacy_id: int | None = None,
+    include_sold_out: bool = True,
+) -> list[dict]:
+    """Open pharmacies with some `product_code` available within radius_km, nearest first.
+
+    Each row: pharmacy_id, name, address, commune, phone, latitude, longitude, distance_km,
+    available, band, updated_at, sold_out. The bounding box is served by the pharmacies'
+    (latitude, longitude) index, joined to the levels with stock; distances are exact.
+    """
+    levels = (
+        StockLevel.objects.filter(product__code=product_code, pharmacy__is_active=True)
+        .annotate(available_now=F("on_hand") - F("reserved"))
+        .filter(available_now__gt=0)
+    )
+    if exclude_pharmacy_id is not None:
+        levels = levels.exclude(pharmacy_id=exclude_pharmacy_id)
+    if not include_sold_out:
+        levels = levels.filter(sold_out_at__isnull=True)
+    columns = [*_PHARMACY_COLUMNS.values(), "available_now", "updated_at", "sold_out_at"]
+    names = [*_PHARMACY_COLUMNS.keys(), "available", "updated_at", "sold_out_at"]
+
+    def fetch(box):
+        min_lat, max_lat, min_lng, max_lng = box
+        candidates = levels.filter(
+            pharmacy__latitude__range=(min_lat, max_lat), pharmacy__longitude__range=(min_lng, max_lng)
+        ).values_list(*columns)
+        return [dict(zip(names, values, strict=True)) for values in candidates]
+
+    rows = _widening_search(fetch, latitude=latitude, longitude=longitude, radius_km=radius_km, limit=limit)
+    for row in rows:
+        row["sold_out"] = row.pop("sold_out_at") is not None
+        row["band"] = stock_band(row["available"], row["sold_out"])
+    return rows
+
+
+def nearest_pharmacies(
+    *, latitude: float, longitude: float, radius_km: float = 30, limit: int = 15
+) -> list[dict]:
+    """Open pharmacies near a point (with or without stock), nearest first, for referencing."""
+    columns = {
+        "pharmacy_id": "pk",
+        "name": "name",
+        "address": "address",
+        "commune": "commune__name",
+        "phone": "phone",
+        "latitude": "latitude",
+        "longitude": "longitude",
+    }
+
+    def fetch(box):
+        min_lat, max_lat, min_lng, max_lng = box
+        candidates = Pharmacy.objects.filter(
+            is_active=True, latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng)
+        ).values_list(*columns.values())
+        return [dict(zip(columns.keys(), values, strict=True)) for values in candidates]
+
+    return _widening_search(fetch, latitude=latitude, longitude=longitude, radius_km=radius_km, limit=limit)

@@ -1,12 +1,31 @@
-from django.db import transaction
+import re
+import uuid
+from decimal import Decimal
+
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from accounts.models import AccountStatus, Role
-from gomask.errors import InvalidInput, NotAllowed
+from accounts.permissions import PHARMACIST, user_may_act_as
+from accounts.services import announce_approval
+from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
-from pharmacies.models import MembershipStatus, Pharmacy, PharmacyMembership, PositionPrecision
-from pharmacies.selectors import is_owner
+from pharmacies.models import (
+    ArrivalSource,
+    FormSubmission,
+    MembershipStatus,
+    MovementKind,
+    Pharmacy,
+    PharmacyMembership,
+    PositionPrecision,
+    Product,
+    StockLevel,
+    StockMovement,
+)
+from pharmacies.selectors import is_owner, pharmacy_for_member
+from pharmacies.stock import lock_level, lock_levels, record_movement
 from territories.geocoding import geocode_address
 
 
@@ -112,4 +131,267 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
         user.approved_by = approver
         user.approved_at = now
         user.save(update_fields=["status", "approved_by", "approved_at"])
+        announce_approval(user.pk)
     return membership
+
+
+# --- Stock declarations ----------------------------------------------------------------------
+# Every change goes through pharmacies.stock (lock_levels + record_movement) in one transaction.
+
+MAX_QUANTITY = 100_000
+_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+
+
+class Unit(models.TextChoices):
+    MASK = "mask", _l("masques")
+    BOX = "box", _l("boîtes")
+
+
+class AlreadySubmitted(Conflict):
+    code = "already_submitted"
+    default_message = _l("Ce formulaire a déjà été envoyé : la déclaration n'a été enregistrée qu'une fois.")
+
+
+# Kinds a pharmacist may correct: the others belong to a reservation, a handover or
+# another pharmacy's ledger, and are undone by their own service.
+CORRECTABLE_KINDS = {MovementKind.ARRIVAL, MovementKind.INVENTORY_COUNT, MovementKind.ADJUSTMENT}
+
+
+def clean_quantity(value, *, field: str = "quantity", allow_zero: bool = False) -> int:
+    """A whole number of masks (or boxes) between 1 (0 if allowed) and 100,000."""
+    if isinstance(value, bool):
+        value = None
+    number = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, (float, Decimal)) and _is_whole(value):
+        number = int(value)
+    elif isinstance(value, str) and _INTEGER.match(value.strip()):
+        number = int(value.strip())
+    if number is None:
+        raise InvalidInput(
+            _("La quantité doit être un nombre entier (pas de décimales)."),
+            code="invalid_quantity",
+            field=field,
+        )
+    minimum = 0 if allow_zero else 1
+    if number < minimum:
+        message = (
+            _("La quantité ne peut pas être négative.")
+            if allow_zero
+            else _("La quantité doit être supérieure à zéro.")
+        )
+        raise InvalidInput(message, code="invalid_quantity", field=field)
+    if number > MAX_QUANTITY:
+        raise InvalidInput(
+            _("La quantité ne peut pas dépasser 100 000 masques : vérifiez la saisie."),
+            code="invalid_quantity",
+            field=field,
+        )
+    return number
+
+
+def _is_whole(value) -> bool:
+    try:
+        return value == int(value)
+    except (ValueError, OverflowError, ArithmeticError):  # NaN, infinity
+        return False
+
+
+def active_product(product_code) -> Product:
+    product = Product.objects.filter(code=str(product_code or ""), is_active=True).first()
+    if product is None:
+        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
+    return product
+
+
+def _member_pharmacy(actor, pharmacy_id) -> Pharmacy:
+    """The pharmacy if `actor` is an approved pharmacist and an active member of it."""
+    if not user_may_act_as(actor, PHARMACIST):
+        raise NotAllowed(_("Seul un pharmacien validé peut déclarer du stock."), code="not_a_pharmacist")
+    return pharmacy_for_member(actor, pharmacy_id)
+
+
+def claim_form_token(form_token, *, actor) -> None:
+    """Use up a form's one-time token in the current transaction (None: no protection asked).
+
+    A second submission of the same form is refused; two simultaneous ones queue on the
+    primary key and the second is refused once the first commits. If the declaration
+    fails, its transaction releases the token so the corrected form can be sent again.
+    """
+    if form_token in (None, ""):
+        return
+    try:
+        token = uuid.UUID(str(form_token))
+    except ValueError as exc:
+        raise InvalidInput(_("Formulaire invalide : rechargez la page."), code="invalid_form_token") from exc
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token, actor=actor)
+    except IntegrityError as exc:
+        raise AlreadySubmitted() from exc
+
+
+@transaction.atomic
+def declare_arrival(
+    *, actor, pharmacy_id, product_code, quantity, unit=Unit.MASK, source, note="", form_token=None
+) -> StockMovement:
+    """Masks received by the pharmacy (entered in masks or in boxes), with their source."""
+    pharmacy = _member_pharmacy(actor, pharmacy_id)
+    product = active_product(product_code)
+    if unit not in Unit.values:
+        raise InvalidInput(_("Unité inconnue : masques ou boîtes."), code="invalid_unit", field="unit")
+    masks = clean_quantity(quantity)
+    if unit == Unit.BOX:
+        masks = clean_quantity(masks * product.box_size)
+    if source not in ArrivalSource.values:
+        raise InvalidInput(_("Provenance inconnue."), code="invalid_source", field="source")
+    claim_form_token(form_token, actor=actor)
+    level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
+    return record_movement(
+        level=level,
+        kind=MovementKind.ARRIVAL,
+        on_hand_delta=masks,
+        source=source,
+        reason=str(note or "").strip()[:255],
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_token=None) -> StockMovement:
+    """The masks actually counted on the shelves; the ledger records the difference.
+
+    A count equal to the level is still recorded (the ledger shows when stock was checked).
+    """
+    pharmacy = _member_pharmacy(actor, pharmacy_id)
+    product = active_product(product_code)
+    counted = clean_quantity(counted, field="counted", allow_zero=True)
+    claim_form_token(form_token, actor=actor)
+    level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
+    if counted < level.reserved:
+        raise InvalidInput(
+            _(
+                "Le comptage (%(counted)d) est inférieur aux %(reserved)d masques réservés par des options "
+                "en cours : levez ou délivrez d'abord ces options."
+            )
+            % {"counted": counted, "reserved": level.reserved},
+            code="count_below_reserved",
+            field="counted",
+        )
+    return record_movement(
+        level=level, kind=MovementKind.INVENTORY_COUNT, on_hand_delta=counted - level.on_hand, actor=actor
+    )
+
+
+@transaction.atomic
+def declare_loss(*, actor, pharmacy_id, product_code, quantity, reason, form_token=None) -> StockMovement:
+    """Masks lost or damaged, with the reason."""
+    pharmacy = _member_pharmacy(actor, pharmacy_id)
+    product = active_product(product_code)
+    quantity = clean_quantity(quantity)
+    reason = _required_reason(reason)
+    claim_form_token(form_token, actor=actor)
+    level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
+    return record_movement(
+        level=level, kind=MovementKind.ADJUSTMENT, on_hand_delta=-quantity, reason=reason, actor=actor
+    )
+
+
+@transaction.atomic
+def transfer_stock(
+    *, actor, from_pharmacy_id, to_pharmacy_id, product_code, quantity, form_token=None
+) -> tuple[StockMovement, StockMovement]:
+    """Masks sent to another pharmacy: a TRANSFER_OUT here and a TRANSFER_IN there."""
+    source = _member_pharmacy(actor, from_pharmacy_id)
+    product = active_product(product_code)
+    quantity = clean_quantity(quantity)
+    destination = Pharmacy.objects.filter(
+        pk=_positive_id(to_pharmacy_id, "to_pharmacy"), is_active=True
+    ).first()
+    if destination is None:
+        raise InvalidInput(
+            _("Officine destinataire introuvable."), code="unknown_pharmacy", field="to_pharmacy"
+        )
+    if destination.pk == source.pk:
+        raise InvalidInput(
+            _("Choisissez une autre officine que la vôtre."), code="same_pharmacy", field="to_pharmacy"
+        )
+    claim_form_token(form_token, actor=actor)
+    levels = lock_levels([(source.pk, product.pk), (destination.pk, product.pk)])
+    outgoing = record_movement(
+        level=levels[(source.pk, product.pk)],
+        kind=MovementKind.TRANSFER_OUT,
+        on_hand_delta=-quantity,
+        counterpart=destination,
+        actor=actor,
+    )
+    incoming = record_movement(
+        level=levels[(destination.pk, product.pk)],
+        kind=MovementKind.TRANSFER_IN,
+        on_hand_delta=quantity,
+        counterpart=source,
+        actor=actor,
+    )
+    return outgoing, incoming
+
+
+@transaction.atomic
+def correct_movement(*, actor, movement_id, reason) -> StockMovement:
+    """Undo a mistaken arrival, count or loss of your pharmacy with a compensating movement (once)."""
+    reason = _required_reason(reason)
+    original = StockMovement.objects.filter(pk=_positive_id(movement_id, "movement")).first()
+    if original is None:
+        raise NotFound(_("Mouvement introuvable."))
+    _member_pharmacy(actor, original.pharmacy_id)
+    if original.kind not in CORRECTABLE_KINDS:
+        raise InvalidInput(
+            _("Seuls une arrivée, un inventaire ou une perte peuvent être corrigés ici."),
+            code="not_correctable",
+        )
+    level = lock_level(pharmacy_id=original.pharmacy_id, product_id=original.product_id)
+    # Re-checked under the level's lock: two corrections of the same movement queue here.
+    if original.corrections.exists():
+        raise Conflict(_("Ce mouvement a déjà été corrigé."), code="already_corrected")
+    return record_movement(
+        level=level,
+        kind=MovementKind.CORRECTION,
+        on_hand_delta=-original.on_hand_delta,
+        reserved_delta=-original.reserved_delta,
+        reason=reason,
+        corrects=original,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def mark_sold_out(*, actor, pharmacy_id, product_code) -> StockLevel:
+    """One click: searches show the pharmacy as "épuisé" until the next arrival or count."""
+    pharmacy = _member_pharmacy(actor, pharmacy_id)
+    product = active_product(product_code)
+    level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
+    if level.sold_out_at is None:
+        level.sold_out_at = timezone.now()
+        level.save(update_fields=["sold_out_at", "updated_at"])
+    return level
+
+
+def _required_reason(reason) -> str:
+    reason = str(reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Indiquez le motif."), code="reason_required", field="reason")
+    if len(reason) > 255:
+        raise InvalidInput(
+            _("Le motif ne peut pas dépasser 255 caractères."), code="reason_too_long", field="reason"
+        )
+    return reason
+
+
+def _positive_id(value, field: str) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise InvalidInput(_("Identifiant invalide."), code="invalid_id", field=field)
+    return number
