@@ -34,7 +34,10 @@ def lock_levels(keys: Iterable[LevelKey]) -> dict[LevelKey, StockLevel]:
     locked = {}
     for pharmacy_id, product_id in ordered:
         locked[(pharmacy_id, product_id)] = (
-            StockLevel.objects.select_for_update()
+            # of=("self",): lock the level row only. Without it PostgreSQL also locks the joined
+            # pharmacy and product rows, which serialises every stock change of a product
+            # nationwide and blocks the foreign-key checks of concurrent ledger inserts.
+            StockLevel.objects.select_for_update(of=("self",))
             .select_related("pharmacy", "product")
             .get(pharmacy_id=pharmacy_id, product_id=product_id)
         )
