@@ -1,0 +1,146 @@
+"""Quota arithmetic shared by services and selectors: weeks, the policy in force, usage.
+
+Weeks run Monday to Sunday in Europe/Paris. The policy that applies to a professional is
+looked up with the region of their practice (so one person has one quota, whichever
+pharmacy serves them): the latest regional version in force wins over the national ones.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from distribution.models import (
+    Dispensation,
+    QuotaPolicy,
+    QuotaUsage,
+    Reservation,
+    ReservationStatus,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# The DGS-urgent message of 18 March 2020: surgical masks per week, nationally.
+DGS_URGENT_DATE = date(2020, 3, 18)
+DGS_URGENT_NOTE = "DGS-urgent du 18 mars 2020"
+DGS_URGENT_WEEKLY = [
+    ("medecin", 18),
+    ("infirmier", 18),
+    ("pharmacien", 18),
+    ("sage_femme", 6),
+    ("masseur_kinesitherapeute", 6),
+]
+
+
+def ensure_default_quota_policies(policy_model=None, product_model=None) -> int:
+    """Create the DGS-urgent versions if missing (idempotent; data migration and tests)."""
+    if policy_model is None:
+        policy_model, product_model = QuotaPolicy, None
+    if product_model is None:
+        from pharmacies.models import Product as product_model
+    from pharmacies.catalogue import ensure_products
+
+    ensure_products(product_model)
+    surgical = product_model.objects.get(code="surgical")
+    created = 0
+    for profession, quantity in DGS_URGENT_WEEKLY:
+        _policy, was_created = policy_model.objects.get_or_create(
+            profession=profession,
+            product_id=surgical.pk,
+            region=None,
+            effective_from=DGS_URGENT_DATE,
+            defaults={"quantity": quantity, "period": "week", "note": DGS_URGENT_NOTE},
+        )
+        created += was_created
+    return created
+
+
+def local_date(moment: datetime | None = None) -> date:
+    return timezone.localtime(moment or timezone.now(), PARIS).date()
+
+
+def week_start(moment: datetime | None = None) -> date:
+    """The Monday (Europe/Paris) of the week containing `moment`."""
+    day = local_date(moment)
+    return day - timedelta(days=day.weekday())
+
+
+def policy_in_force(
+    *, profession: str, product_id: int, region_code: str | None, on: date
+) -> QuotaPolicy | None:
+    versions = QuotaPolicy.objects.filter(
+        profession=profession, product_id=product_id, effective_from__lte=on
+    ).order_by("-effective_from", "-id")
+    if region_code:
+        regional = versions.filter(region_id=region_code).first()
+        if regional is not None:
+            return regional
+    return versions.filter(region__isnull=True).first()
+
+
+def usage(
+    *, professional_id: int, product_id: int, period_start: date, exclude_reservation_id=None
+) -> tuple[int, int]:
+    """(received, held in active options) in the period, across every pharmacy, from the records."""
+    received = (
+        Dispensation.objects.filter(
+            professional_id=professional_id, product_id=product_id, period_start=period_start
+        ).aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
+    held_rows = Reservation.objects.filter(
+        professional_id=professional_id,
+        product_id=product_id,
+        period_start=period_start,
+        status=ReservationStatus.ACTIVE,
+    )
+    if exclude_reservation_id is not None:
+        held_rows = held_rows.exclude(pk=exclude_reservation_id)
+    held = held_rows.aggregate(total=Sum("quantity"))["total"] or 0
+    return received, held
+
+
+def lock_quota(*, professional_id: int, product_id: int, period_start: date) -> None:
+    """Take the (professional, product, week) lock: the first lock of every quota-taking service."""
+    QuotaUsage.objects.bulk_create(
+        [QuotaUsage(professional_id=professional_id, product_id=product_id, period_start=period_start)],
+        ignore_conflicts=True,
+    )
+    QuotaUsage.objects.select_for_update().filter(
+        professional_id=professional_id, product_id=product_id, period_start=period_start
+    ).values_list("pk", flat=True).get()
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    product: object
+    policy: QuotaPolicy | None
+    period_start: date
+    received: int
+    held: int
+
+    @property
+    def period_end(self) -> date:
+        return self.period_start + timedelta(days=6)
+
+    @property
+    def quota(self) -> int:
+        return self.policy.quantity if self.policy else 0
+
+    @property
+    def remaining(self) -> int:
+        return max(self.quota - self.received - self.held, 0)
+
+
+def quota_status(professional, product, *, now: datetime | None = None) -> QuotaStatus:
+    period = week_start(now)
+    policy = policy_in_force(
+        profession=professional.profession,
+        product_id=product.pk,
+        region_code=professional.practice_commune.region_id,
+        on=local_date(now),
+    )
+    received, held = usage(professional_id=professional.pk, product_id=product.pk, period_start=period)
+    return QuotaStatus(product=product, policy=policy, period_start=period, received=received, held=held)

@@ -1,0 +1,715 @@
+"""Domain actions of the distribution app: quota policies, options, handovers, shipments.
+
+Lock order (one global order, so concurrent actions queue instead of deadlocking):
+
+1. the quota row of (professional, product, week) — `distribution.quotas.lock_quota`, taken only
+   by actions that add to a quota (reserve, dispense);
+2. reservation rows (SELECT ... FOR UPDATE);
+3. stock levels, through `pharmacies.stock.lock_levels` (sorted by (pharmacy, product)).
+
+The quota invariant — received + held in active options in the week, across every pharmacy,
+never exceeds the policy quantity — is re-checked from the real records (dispensations and
+active reservations) while the quota row is locked. Releases (cancel, expiry) only lower the
+usage, so they lock the reservation row then the stock level without the quota row.
+"""
+
+import uuid
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.permissions import ensure_region_scope
+from distribution import quotas
+from distribution.models import (
+    MAX_QUANTITY,
+    CareSite,
+    Dispensation,
+    QuotaPolicy,
+    Reservation,
+    ReservationStatus,
+    Shipment,
+    ShipmentSource,
+)
+from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pharmacies.models import MovementKind, Pharmacy, Product
+from pharmacies.selectors import pharmacy_for_member
+from pharmacies.stock import lock_levels, record_movement
+from professionals.models import Profession, Professional
+from territories.models import Region
+
+# Only the concurrency tests' negative control turns this off, to prove the tests catch an
+# oversell when the quota row is not locked. Never change it anywhere else.
+LOCK_QUOTA_ROW = True
+
+
+class QuotaExceeded(Conflict):
+    code = "quota_exceeded"
+
+
+class NoQuotaPolicy(Conflict):
+    code = "no_quota"
+
+
+# --- input cleaning ----------------------------------------------------------------------
+
+
+def clean_quantity(value, *, minimum: int = 1, field: str = "quantity") -> int:
+    """A whole number of masks between `minimum` and 100,000, or a clear refusal."""
+    if isinstance(value, bool):
+        value = None
+    number = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    if number is None:
+        raise InvalidInput(
+            _("La quantité doit être un nombre entier de masques."), code="invalid_quantity", field=field
+        )
+    if number < minimum:
+        raise InvalidInput(
+            _("La quantité doit être d'au moins %(minimum)d masque(s).") % {"minimum": minimum},
+            code="invalid_quantity",
+            field=field,
+        )
+    if number > MAX_QUANTITY:
+        raise InvalidInput(
+            _("La quantité ne peut pas dépasser %(maximum)s masques.")
+            % {"maximum": f"{MAX_QUANTITY:,}".replace(",", "\u202f")},
+            code="invalid_quantity",
+            field=field,
+        )
+    return number
+
+
+def clean_idempotency_key(value) -> str | None:
+    if value in (None, ""):
+        return None
+    key = str(value).strip()
+    if not key or len(key) > 100 or not key.isprintable():
+        raise InvalidInput(
+            _("La clé d'idempotence doit faire de 1 à 100 caractères imprimables."),
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+def new_idempotency_key() -> str:
+    return str(uuid.uuid4())
+
+
+def product_by_code(code) -> Product:
+    product = Product.objects.filter(code=str(code or ""), is_active=True).first()
+    if product is None:
+        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
+    return product
+
+
+def _open_pharmacy(pharmacy_id) -> Pharmacy:
+    try:
+        pharmacy = Pharmacy.objects.filter(pk=int(pharmacy_id)).first()
+    except (TypeError, ValueError):
+        pharmacy = None
+    if pharmacy is None:
+        raise NotFound(_("Officine introuvable."), code="unknown_pharmacy")
+    if not pharmacy.is_active:
+        raise Conflict(_("Cette officine est fermée sur le portail."), code="pharmacy_closed")
+    return pharmacy
+
+
+def _acting_professional(actor) -> Professional:
+    if not (actor and actor.is_authenticated and actor.role == Role.PROFESSIONAL):
+        raise NotAllowed(_("Seul un professionnel de santé peut poser une option."))
+    if not actor.is_approved:
+        raise NotAllowed(
+            _(
+                "Votre compte est en attente de validation : vous pourrez poser une option "
+                "dès qu'il sera validé."
+            ),
+            code="account_pending",
+        )
+    professional = Professional.objects.select_related("practice_commune").filter(user=actor).first()
+    if professional is None:
+        raise NotAllowed(
+            _("Votre compte n'est relié à aucun professionnel de santé."), code="no_professional"
+        )
+    return professional
+
+
+def _acting_pharmacist_pharmacy(actor, pharmacy_id) -> Pharmacy:
+    if not (actor and actor.is_authenticated and actor.role == Role.PHARMACIST and actor.is_approved):
+        raise NotAllowed(_("Seul un pharmacien de l'officine peut enregistrer une délivrance."))
+    return pharmacy_for_member(actor, pharmacy_id)
+
+
+def eligible_professional(professional_id) -> Professional:
+    """The professional to serve; refuses unknown ids and accounts that are not validated.
+
+    A professional without an account (known by RPPS/ADELI only) can be served; one whose
+    account is pending or suspended cannot, until the account is validated: the record was
+    declared at sign-up and not yet checked against the RPPS/ADELI directories.
+    """
+    try:
+        professional = (
+            Professional.objects.select_related("user", "practice_commune")
+            .filter(pk=int(professional_id))
+            .first()
+        )
+    except (TypeError, ValueError):
+        professional = None
+    if professional is None:
+        raise NotFound(_("Professionnel de santé introuvable."), code="unknown_professional")
+    if professional.user_id and not professional.user.is_approved:
+        raise Conflict(
+            _(
+                "Le compte de %(name)s n'est pas validé (en attente ou suspendu) : aucune délivrance "
+                "n'est possible avant sa validation."
+            )
+            % {"name": professional.full_name},
+            code="professional_not_validated",
+        )
+    return professional
+
+
+def _policy_for(professional: Professional, product: Product, now: datetime) -> QuotaPolicy:
+    policy = quotas.policy_in_force(
+        profession=professional.profession,
+        product_id=product.pk,
+        region_code=professional.practice_commune.region_id,
+        on=quotas.local_date(now),
+    )
+    if policy is None:
+        raise NoQuotaPolicy(
+            _(
+                "Aucun quota n'est défini pour votre profession (%(profession)s) et ce produit : "
+                "pas de masques."
+            )
+            % {"profession": professional.get_profession_display().lower()}
+        )
+    return policy
+
+
+def _quota_refusal(*, policy, received, held, asked, for_counter: bool) -> QuotaExceeded:
+    remaining = max(policy.quantity - received - held, 0)
+    values = {
+        "quota": policy.quantity,
+        "received": received,
+        "held": held,
+        "remaining": remaining,
+        "asked": asked,
+    }
+    if for_counter:
+        message = _(
+            "Délivrance refusée : quota hebdomadaire de %(quota)d masques, déjà %(received)d reçu(s) cette "
+            "semaine (toutes officines) et %(held)d en option ailleurs ; il reste %(remaining)d masque(s), "
+            "%(asked)d demandé(s)."
+        )
+    else:
+        message = _(
+            "Quota atteint : %(quota)d masques par semaine, %(received)d déjà reçu(s) "
+            "et %(held)d en option ; "
+            "il vous reste %(remaining)d masque(s) cette semaine, %(asked)d demandé(s)."
+        )
+    return QuotaExceeded(message % values)
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        _("Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé."),
+        code="idempotency_key_reused",
+    )
+
+
+def _close_reservation(reservation: Reservation, level, *, status: str, actor, now: datetime, reason: str):
+    movement = record_movement(
+        level=level,
+        kind=MovementKind.RESERVATION_RELEASE,
+        reserved_delta=-reservation.quantity,
+        actor=actor,
+        reason=reason,
+    )
+    reservation.status = status
+    reservation.closed_at = now
+    reservation.release_movement = movement
+    reservation.save(update_fields=["status", "closed_at", "release_movement"])
+    return movement
+
+
+# --- options (reservations) ------------------------------------------------------------------
+
+
+def _replayed_reservation(professional, key, *, pharmacy, product, quantity) -> Reservation | None:
+    existing = Reservation.objects.filter(professional=professional, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if (existing.pharmacy_id, existing.product_id, existing.quantity) != (pharmacy.pk, product.pk, quantity):
+        raise _key_reused()
+    existing.replayed = True
+    return existing
+
+
+def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None, now=None) -> Reservation:
+    """A professional puts an option on `quantity` masks at a pharmacy, within quota and stock.
+
+    A retry with the same idempotency key returns the first option (`.replayed` is True).
+    """
+    now = now or timezone.now()
+    professional = _acting_professional(actor)
+    quantity = clean_quantity(quantity)
+    key = clean_idempotency_key(idempotency_key)
+    product = product_by_code(product_code)
+    pharmacy = _open_pharmacy(pharmacy_id)
+    if key and (
+        found := _replayed_reservation(
+            professional, key, pharmacy=pharmacy, product=product, quantity=quantity
+        )
+    ):
+        return found
+    policy = _policy_for(professional, product, now)
+    period = quotas.week_start(now)
+    try:
+        with transaction.atomic():
+            if LOCK_QUOTA_ROW:
+                quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
+            if key and (
+                found := _replayed_reservation(
+                    professional, key, pharmacy=pharmacy, product=product, quantity=quantity
+                )
+            ):
+                return found
+            due = list(
+                Reservation.objects.select_for_update()
+                .filter(
+                    professional=professional,
+                    product=product,
+                    status=ReservationStatus.ACTIVE,
+                    expires_at__lte=now,
+                )
+                .order_by("pk")
+            )
+            levels = lock_levels({(r.pharmacy_id, r.product_id) for r in due} | {(pharmacy.pk, product.pk)})
+            for stale in due:
+                _close_reservation(
+                    stale,
+                    levels[(stale.pharmacy_id, stale.product_id)],
+                    status=ReservationStatus.EXPIRED,
+                    actor=None,
+                    now=now,
+                    reason=_("Option n° %(id)d expirée") % {"id": stale.pk},
+                )
+            if Reservation.objects.filter(
+                professional=professional, pharmacy=pharmacy, product=product, status=ReservationStatus.ACTIVE
+            ).exists():
+                raise Conflict(
+                    _(
+                        "Vous avez déjà une option active sur ce produit dans cette officine : "
+                        "annulez-la d'abord."
+                    ),
+                    code="already_reserved",
+                )
+            received, held = quotas.usage(
+                professional_id=professional.pk, product_id=product.pk, period_start=period
+            )
+            if received + held + quantity > policy.quantity:
+                raise _quota_refusal(
+                    policy=policy, received=received, held=held, asked=quantity, for_counter=False
+                )
+            reservation = Reservation(
+                professional=professional,
+                pharmacy=pharmacy,
+                product=product,
+                quantity=quantity,
+                period_start=period,
+                created_at=now,
+                expires_at=now + settings.RESERVATION_HOLD,
+                idempotency_key=key,
+                created_by=actor,
+            )
+            reservation.hold_movement = record_movement(
+                level=levels[(pharmacy.pk, product.pk)],
+                kind=MovementKind.RESERVATION_HOLD,
+                reserved_delta=quantity,
+                actor=actor,
+                reason=_("Option de %(name)s") % {"name": professional.full_name},
+            )
+            reservation.save()
+    except IntegrityError:
+        # A concurrent request with the same key (or a second active option) won the race.
+        if key and (
+            found := _replayed_reservation(
+                professional, key, pharmacy=pharmacy, product=product, quantity=quantity
+            )
+        ):
+            return found
+        raise
+    reservation.replayed = False
+    return reservation
+
+
+def _owned_reservation(actor, reservation_id) -> Reservation:
+    professional = _acting_professional(actor)
+    try:
+        reservation = Reservation.objects.filter(pk=int(reservation_id), professional=professional).first()
+    except (TypeError, ValueError):
+        reservation = None
+    if reservation is None:
+        raise NotFound(_("Option introuvable."), code="unknown_reservation")
+    return reservation
+
+
+@transaction.atomic
+def cancel_reservation(*, actor, reservation_id, now=None) -> Reservation:
+    """The professional who put an option cancels it; the held masks go back to the stock."""
+    now = now or timezone.now()
+    found = _owned_reservation(actor, reservation_id)
+    reservation = Reservation.objects.select_for_update().get(pk=found.pk)
+    if reservation.status != ReservationStatus.ACTIVE:
+        raise Conflict(
+            _("Cette option n'est plus active (%(status)s).")
+            % {"status": reservation.get_status_display().lower()},
+            code="reservation_not_active",
+        )
+    if reservation.expires_at <= now:
+        raise Conflict(
+            _("Cette option a expiré : les masques ont été remis en stock."), code="reservation_expired"
+        )
+    level = lock_levels([(reservation.pharmacy_id, reservation.product_id)])[
+        (reservation.pharmacy_id, reservation.product_id)
+    ]
+    _close_reservation(
+        reservation,
+        level,
+        status=ReservationStatus.CANCELLED,
+        actor=actor,
+        now=now,
+        reason=_("Option n° %(id)d annulée") % {"id": reservation.pk},
+    )
+    return reservation
+
+
+def expire_reservations(now=None) -> int:
+    """Release every option past its expiry (one short transaction each); returns how many.
+
+    Idempotent: a reservation already closed, or locked by a handover right now, is skipped.
+    """
+    now = now or timezone.now()
+    due_ids = list(
+        Reservation.objects.filter(status=ReservationStatus.ACTIVE, expires_at__lte=now)
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    expired = 0
+    for reservation_id in due_ids:
+        with transaction.atomic():
+            reservation = (
+                Reservation.objects.select_for_update(skip_locked=True)
+                .filter(pk=reservation_id, status=ReservationStatus.ACTIVE, expires_at__lte=now)
+                .first()
+            )
+            if reservation is None:
+                continue
+            level = lock_levels([(reservation.pharmacy_id, reservation.product_id)])[
+                (reservation.pharmacy_id, reservation.product_id)
+            ]
+            _close_reservation(
+                reservation,
+                level,
+                status=ReservationStatus.EXPIRED,
+                actor=None,
+                now=now,
+                reason=_("Option n° %(id)d expirée") % {"id": reservation.pk},
+            )
+            expired += 1
+    return expired
+
+
+# --- handovers (dispensations) -------------------------------------------------------------------
+
+
+def _replayed_dispensation(actor, key, *, pharmacy, professional, product, quantity) -> Dispensation | None:
+    existing = Dispensation.objects.filter(dispensed_by=actor, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if (existing.pharmacy_id, existing.professional_id, existing.product_id, existing.quantity) != (
+        pharmacy.pk,
+        professional.pk,
+        product.pk,
+        quantity,
+    ):
+        raise _key_reused()
+    existing.replayed = True
+    return existing
+
+
+def dispense(
+    *,
+    actor,
+    pharmacy_id,
+    professional_id,
+    product_code,
+    quantity,
+    identity_checked,
+    idempotency_key=None,
+    now=None,
+) -> Dispensation:
+    """A pharmacist hands masks over to a professional after checking their identity.
+
+    Fulfils the professional's active option at this pharmacy for this product if there is
+    one (its hold is converted: the whole hold is released, `quantity` leaves the stock);
+    otherwise takes from the available stock. Refused past the weekly quota, counted across
+    every pharmacy. A retry with the same idempotency key returns the first handover.
+    """
+    now = now or timezone.now()
+    pharmacy = _acting_pharmacist_pharmacy(actor, pharmacy_id)
+    quantity = clean_quantity(quantity)
+    if identity_checked is not True:
+        raise InvalidInput(
+            _(
+                "Vérifiez l'identité du professionnel (carte professionnelle) "
+                "et cochez « identité vérifiée »."
+            ),
+            code="identity_not_checked",
+            field="identity_checked",
+        )
+    key = clean_idempotency_key(idempotency_key)
+    professional = eligible_professional(professional_id)
+    product = product_by_code(product_code)
+    replay = {"pharmacy": pharmacy, "professional": professional, "product": product, "quantity": quantity}
+    if key and (found := _replayed_dispensation(actor, key, **replay)):
+        return found
+    policy = _policy_for(professional, product, now)
+    period = quotas.week_start(now)
+    try:
+        with transaction.atomic():
+            if LOCK_QUOTA_ROW:
+                quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
+            if key and (found := _replayed_dispensation(actor, key, **replay)):
+                return found
+            options = list(
+                Reservation.objects.select_for_update()
+                .filter(professional=professional, product=product, status=ReservationStatus.ACTIVE)
+                .filter(Q(expires_at__lte=now) | Q(pharmacy=pharmacy))
+                .order_by("pk")
+            )
+            levels = lock_levels(
+                {(r.pharmacy_id, r.product_id) for r in options} | {(pharmacy.pk, product.pk)}
+            )
+            here = None
+            for option in options:
+                if option.expires_at <= now:
+                    _close_reservation(
+                        option,
+                        levels[(option.pharmacy_id, option.product_id)],
+                        status=ReservationStatus.EXPIRED,
+                        actor=None,
+                        now=now,
+                        reason=_("Option n° %(id)d expirée") % {"id": option.pk},
+                    )
+                else:
+                    here = option
+            received, held = quotas.usage(
+                professional_id=professional.pk,
+                product_id=product.pk,
+                period_start=period,
+                exclude_reservation_id=here.pk if here else None,
+            )
+            if received + held + quantity > policy.quantity:
+                raise _quota_refusal(
+                    policy=policy, received=received, held=held, asked=quantity, for_counter=True
+                )
+            movement = record_movement(
+                level=levels[(pharmacy.pk, product.pk)],
+                kind=MovementKind.DISPENSATION,
+                on_hand_delta=-quantity,
+                reserved_delta=-here.quantity if here else 0,
+                actor=actor,
+                reason=_("Délivrance à %(name)s") % {"name": professional.full_name},
+            )
+            if here is not None:
+                here.status = ReservationStatus.FULFILLED
+                here.closed_at = now
+                here.release_movement = movement
+                here.save(update_fields=["status", "closed_at", "release_movement"])
+            dispensation = Dispensation.objects.create(
+                professional=professional,
+                pharmacy=pharmacy,
+                product=product,
+                quantity=quantity,
+                policy=policy,
+                period_start=period,
+                reservation=here,
+                identity_checked=True,
+                dispensed_by=actor,
+                movement=movement,
+                created_at=now,
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        if key and (found := _replayed_dispensation(actor, key, **replay)):
+            return found
+        raise
+    dispensation.replayed = False
+    return dispensation
+
+
+# --- quota policies -------------------------------------------------------------------------
+
+
+def add_quota_policy(
+    *, actor, profession, product_code, quantity, effective_from: date, region_code=None, note=""
+) -> QuotaPolicy:
+    """ARS staff add a version for their region; administrators for any region or nationally."""
+    if not (
+        actor and actor.is_authenticated and actor.role in (Role.ARS_STAFF, Role.ADMIN) and actor.is_approved
+    ):
+        raise NotAllowed(_("Seuls l'ARS et les administrateurs modifient les quotas."))
+    if profession not in Profession.values:
+        raise InvalidInput(_("Profession inconnue."), code="invalid_profession", field="profession")
+    product = product_by_code(product_code)
+    quantity = clean_quantity(quantity, minimum=0)
+    if not isinstance(effective_from, date) or not date(2020, 1, 1) <= effective_from <= date(2100, 1, 1):
+        raise InvalidInput(
+            _("Indiquez une date d'entrée en vigueur valide (à partir de 2020)."),
+            code="invalid_date",
+            field="effective_from",
+        )
+    region = None
+    if region_code:
+        region = Region.objects.filter(code=str(region_code)).first()
+        if region is None:
+            raise InvalidInput(_("Région inconnue."), code="unknown_region", field="region")
+        ensure_region_scope(actor, region.code)
+    elif actor.role != Role.ADMIN:
+        raise NotAllowed(
+            _("Seul un administrateur national peut modifier le quota national ; choisissez votre région."),
+            code="national_quota_admin_only",
+        )
+    return QuotaPolicy.objects.create(
+        profession=profession,
+        product=product,
+        quantity=quantity,
+        effective_from=effective_from,
+        region=region,
+        note=str(note or "")[:255],
+        created_by=actor,
+    )
+
+
+# --- shipments from the regional stock --------------------------------------------------------
+
+
+def _ars_actor(actor) -> None:
+    if not (
+        actor and actor.is_authenticated and actor.role in (Role.ARS_STAFF, Role.ADMIN) and actor.is_approved
+    ):
+        raise NotAllowed(_("Seuls l'ARS et les administrateurs gèrent le stock régional."))
+
+
+def create_shipment(
+    *, actor, product_code, quantity, source, pharmacy_id=None, care_site_id=None, note=""
+) -> Shipment:
+    """ARS staff ship masks from their regional stock to a pharmacy or a care site of their region."""
+    _ars_actor(actor)
+    product = product_by_code(product_code)
+    quantity = clean_quantity(quantity)
+    if source not in ShipmentSource.values:
+        raise InvalidInput(_("Origine du stock inconnue."), code="invalid_source", field="source")
+    if bool(pharmacy_id) == bool(care_site_id):
+        raise InvalidInput(
+            _("Choisissez une seule destination : une officine ou un site (centre COVID, laboratoire)."),
+            code="invalid_destination",
+        )
+    pharmacy = care_site = None
+    try:
+        if pharmacy_id:
+            pharmacy = Pharmacy.objects.filter(pk=int(pharmacy_id)).first()
+        else:
+            care_site = CareSite.objects.filter(pk=int(care_site_id)).first()
+    except (TypeError, ValueError):
+        pass
+    destination = pharmacy or care_site
+    if destination is None:
+        raise NotFound(_("Destination introuvable."), code="unknown_destination")
+    ensure_region_scope(actor, destination.region_id)
+    return Shipment.objects.create(
+        region_id=destination.region_id,
+        product=product,
+        quantity=quantity,
+        source=source,
+        pharmacy=pharmacy,
+        care_site=care_site,
+        note=str(note or "")[:255],
+        created_by=actor,
+    )
+
+
+def _locked_shipment(shipment_id) -> Shipment:
+    try:
+        shipment = Shipment.objects.select_for_update().filter(pk=int(shipment_id)).first()
+    except (TypeError, ValueError):
+        shipment = None
+    if shipment is None:
+        raise NotFound(_("Envoi introuvable."), code="unknown_shipment")
+    return shipment
+
+
+def _already_received(shipment) -> Conflict:
+    return Conflict(
+        _("Cet envoi a déjà été réceptionné le %(date)s.")
+        % {"date": timezone.localtime(shipment.received_at).strftime("%d/%m/%Y à %H:%M")},
+        code="already_received",
+    )
+
+
+@transaction.atomic
+def confirm_shipment_receipt(*, actor, shipment_id, now=None) -> Shipment:
+    """A pharmacist of the destination confirms receipt: the masks arrive in its stock ledger."""
+    from pharmacies.services import declare_arrival
+
+    shipment = _locked_shipment(shipment_id)
+    if not shipment.pharmacy_id:
+        raise NotFound(_("Envoi introuvable."), code="unknown_shipment")
+    if not (actor and actor.is_authenticated and actor.role == Role.PHARMACIST and actor.is_approved):
+        raise NotAllowed(_("Seul un pharmacien de l'officine destinataire peut confirmer la réception."))
+    pharmacy_for_member(actor, shipment.pharmacy_id)
+    if shipment.is_received:
+        raise _already_received(shipment)
+    shipment.arrival_movement = declare_arrival(
+        actor=actor,
+        pharmacy_id=shipment.pharmacy_id,
+        product_code=shipment.product.code,
+        quantity=shipment.quantity,
+        unit="mask",
+        source="regional",
+        note=_("Envoi n° %(id)d du stock régional de l'ARS") % {"id": shipment.pk},
+    )
+    shipment.received_at = now or timezone.now()
+    shipment.received_by = actor
+    shipment.save(update_fields=["received_at", "received_by", "arrival_movement"])
+    return shipment
+
+
+@transaction.atomic
+def record_care_site_receipt(*, actor, shipment_id, now=None) -> Shipment:
+    """ARS staff record that a COVID centre or a laboratory of their region received a shipment."""
+    _ars_actor(actor)
+    shipment = _locked_shipment(shipment_id)
+    if not shipment.care_site_id:
+        raise InvalidInput(
+            _("Cet envoi va à une officine : c'est le pharmacien qui en confirme la réception."),
+            code="pharmacy_confirms",
+        )
+    ensure_region_scope(actor, shipment.region_id)
+    if shipment.is_received:
+        raise _already_received(shipment)
+    shipment.received_at = now or timezone.now()
+    shipment.received_by = actor
+    shipment.save(update_fields=["received_at", "received_by"])
+    return shipment
