@@ -7,9 +7,13 @@ from accounts.models import Role
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     Role.PHARMACIST: [
         (_("Mon officine"), "pharmacies:home"),
+        (_("Comptoir"), "distribution:counter"),
+        (_("Envois de l'ARS"), "distribution:pharmacy_shipments"),
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
+        (_("Mes options"), "distribution:my_reservations"),
+        (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home"),
     ],
     Role.ARS_STAFF: [

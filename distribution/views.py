@@ -1,9 +1,421 @@
-from django.shortcuts import render
+"""Pages of the distribution app: the counter, options, history, and the ARS pages.
 
-from accounts.permissions import ARS, role_required
+Thin views: each parses a form, calls one service or selector, and shows the outcome; a
+refusal (DomainError) is shown next to the form with its HTTP status.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, role_required
+from distribution import selectors, services
+from distribution.forms import CounterSearchForm, DispenseForm, QuotaPolicyForm, ReserveForm, ShipmentForm
+from distribution.models import MAX_QUANTITY
+from gomask.errors import DomainError, NotAllowed, NotFound
+from pharmacies.selectors import pharmacies_of, pharmacy_for_member
+from professionals.models import Professional
+
+PAGE_SIZE = 25
+
+
+def _page(request, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _raise_as_http(error: DomainError):
+    if isinstance(error, NotFound):
+        raise Http404(str(error.message))
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(str(error.message))
+    raise error
+
+
+def _refused(form, error: DomainError):
+    """Attach a service refusal to the form; returns the HTTP status to answer with."""
+    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+    return error.status
+
+
+# --- ARS ----------------------------------------------------------------------------------
 
 
 @role_required(*ARS)
 def ars_home(request):
     """ARS staff (their region) and national administrators."""
     return render(request, "distribution/ars_home.html", {"region": request.user.region})
+
+
+@role_required(*ARS)
+def quota_policies(request):
+    """ARS staff (national versions and their region's) and administrators (all): quota versions."""
+    return render(
+        request,
+        "distribution/quota_policies.html",
+        {"page": _page(request, selectors.policies_visible_to(request.user))},
+    )
+
+
+@role_required(*ARS)
+def quota_policy_create(request):
+    """ARS staff add a version for their region; administrators for a region or nationally."""
+    products = selectors.active_products()
+    form = QuotaPolicyForm(request.POST or None, user=request.user, products=products)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                policy = services.add_quota_policy(
+                    actor=request.user,
+                    profession=data["profession"],
+                    product_code=data["product"],
+                    quantity=data["quantity"],
+                    effective_from=data["effective_from"],
+                    region_code=data["region"] or None,
+                    note=data["note"],
+                )
+            except DomainError as error:
+                status = _refused(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Nouvelle version enregistrée : %(policy)s.") % {"policy": policy},
+                )
+                return redirect("distribution:quota_policies")
+        else:
+            status = 400
+    return render(request, "distribution/quota_policy_form.html", {"form": form}, status=status)
+
+
+@role_required(*ARS)
+def shipments(request):
+    """ARS staff (their region) and administrators: shipments from the regional stock."""
+    return render(
+        request,
+        "distribution/shipments.html",
+        {
+            "page": _page(request, selectors.shipments_visible_to(request.user)),
+            "care_sites": selectors.care_sites_visible_to(request.user),
+        },
+    )
+
+
+@role_required(*ARS)
+def shipment_create(request):
+    """ARS staff ship masks from their regional stock to a pharmacy or a care site of their region."""
+    from pharmacies.services import registered_pharmacy
+
+    care_sites = selectors.care_sites_visible_to(request.user)
+    form = ShipmentForm(request.POST or None, care_sites=care_sites, products=selectors.active_products())
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pharmacy_id = care_site_id = None
+                if data["destination"] == "pharmacy":
+                    pharmacy_id = registered_pharmacy(data["finess"]).pk
+                else:
+                    care_site_id = data["care_site"].pk
+                shipment = services.create_shipment(
+                    actor=request.user,
+                    product_code=data["product"],
+                    quantity=data["quantity"],
+                    source=data["source"],
+                    pharmacy_id=pharmacy_id,
+                    care_site_id=care_site_id,
+                    note=data["note"],
+                )
+            except DomainError as error:
+                status = _refused(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Envoi n° %(id)d enregistré : %(quantity)d masques vers %(destination)s.")
+                    % {"id": shipment.pk, "quantity": shipment.quantity, "destination": shipment.destination},
+                )
+                return redirect("distribution:shipments")
+        else:
+            status = 400
+    return render(request, "distribution/shipment_form.html", {"form": form}, status=status)
+
+
+@require_POST
+@role_required(*ARS)
+def shipment_receive(request, shipment_id: int):
+    """ARS staff of the region: record that a COVID centre or a laboratory received a shipment."""
+    try:
+        shipment = services.record_care_site_receipt(actor=request.user, shipment_id=shipment_id)
+    except DomainError as error:
+        if isinstance(error, NotFound | NotAllowed):
+            _raise_as_http(error)
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("Réception enregistrée pour %(site)s.") % {"site": shipment.care_site.name}
+        )
+    return redirect("distribution:shipments")
+
+
+# --- pharmacists -------------------------------------------------------------------------------
+
+
+def _counter_pharmacy(request):
+    """The pharmacy the pharmacist works for at the counter (?pharmacie=, else their first)."""
+    chosen = request.POST.get("pharmacie") or request.GET.get("pharmacie")
+    if chosen:
+        try:
+            return pharmacy_for_member(request.user, chosen)
+        except DomainError as error:
+            _raise_as_http(error)
+    pharmacy = pharmacies_of(request.user).order_by("name").first()
+    if pharmacy is None:
+        raise PermissionDenied(_("Vous n'êtes rattaché à aucune officine validée."))
+    return pharmacy
+
+
+@role_required(*PHARMACIST)
+def counter(request):
+    """Pharmacists: find a professional by RPPS/ADELI number or name, at one of their pharmacies."""
+    pharmacy = _counter_pharmacy(request)
+    form = CounterSearchForm(request.GET if "q" in request.GET else None)
+    results, status = None, 200
+    if form.is_bound and form.is_valid():
+        try:
+            results = selectors.find_professionals(form.cleaned_data["q"])
+        except DomainError as error:
+            status = _refused(form, error)
+    elif form.is_bound:
+        status = 400
+    return render(
+        request,
+        "distribution/counter.html",
+        {
+            "form": form,
+            "pharmacy": pharmacy,
+            "pharmacies": pharmacies_of(request.user).order_by("name"),
+            "results": results,
+        },
+        status=status,
+    )
+
+
+@role_required(*PHARMACIST)
+def counter_professional(request, professional_id: int):
+    """Pharmacists: a professional at the counter — identity, week's history, quota, handover."""
+    pharmacy = _counter_pharmacy(request)
+    try:
+        professional = services.eligible_professional(professional_id)
+        refusal = None
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    except DomainError as error:
+        professional = Professional.objects.select_related("user", "practice_commune").get(pk=professional_id)
+        refusal = str(error.message)
+    products = selectors.active_products()
+    options_here = list(selectors.active_reservations(professional, pharmacy=pharmacy))
+    initial = {}
+    if options_here:
+        initial = {"product": options_here[0].product.code, "quantity": options_here[0].quantity}
+    form = DispenseForm(request.POST or None, products=products, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if refusal:
+            form.add_error(None, refusal)
+            status = 409
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                dispensation = services.dispense(
+                    actor=request.user,
+                    pharmacy_id=pharmacy.pk,
+                    professional_id=professional.pk,
+                    product_code=data["product"],
+                    quantity=data["quantity"],
+                    identity_checked=data["identity_checked"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except DomainError as error:
+                status = _refused(form, error)
+            else:
+                text = _("Délivrance enregistrée : %(quantity)d %(product)s remis à %(name)s.") % {
+                    "quantity": dispensation.quantity,
+                    "product": dispensation.product.name.lower(),
+                    "name": professional.full_name,
+                }
+                if dispensation.replayed:
+                    text = _("Cette délivrance était déjà enregistrée (envoi en double ignoré).")
+                messages.success(request, text)
+                url = reverse("distribution:counter_professional", args=[professional.pk])
+                return redirect(f"{url}?pharmacie={pharmacy.pk}")
+        else:
+            status = 400
+    return render(
+        request,
+        "distribution/counter_professional.html",
+        {
+            "pharmacy": pharmacy,
+            "professional": professional,
+            "refusal": refusal,
+            "quotas": selectors.quota_overview(professional),
+            "history": selectors.period_dispensations(professional),
+            "options_here": options_here,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@role_required(*PHARMACIST)
+def pharmacy_shipments(request):
+    """Pharmacists: shipments from the ARS to their pharmacies, to confirm on receipt."""
+    rows = selectors.incoming_shipments(pharmacies_of(request.user))
+    return render(request, "distribution/pharmacy_shipments.html", {"page": _page(request, rows)})
+
+
+@require_POST
+@role_required(*PHARMACIST)
+def confirm_shipment(request, shipment_id: int):
+    """Pharmacists of the destination pharmacy: confirm receipt (the masks arrive in the stock)."""
+    try:
+        shipment = services.confirm_shipment_receipt(actor=request.user, shipment_id=shipment_id)
+    except DomainError as error:
+        if isinstance(error, NotFound | NotAllowed):
+            _raise_as_http(error)
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Réception confirmée : %(quantity)d masques ajoutés au stock de %(pharmacy)s.")
+            % {"quantity": shipment.quantity, "pharmacy": shipment.pharmacy.name},
+        )
+    return redirect("distribution:pharmacy_shipments")
+
+
+# --- professionals ---------------------------------------------------------------------------
+
+
+def _professional(request):
+    professional = getattr(request.user, "professional", None)
+    if professional is None:
+        raise PermissionDenied(_("Votre compte n'est relié à aucun professionnel de santé."))
+    return professional
+
+
+@role_required(*PROFESSIONAL)
+def reserve(request):
+    """Professionals: put an option on masks at a pharmacy (GET ?pharmacy=&product= prefill)."""
+    from pharmacies.models import Pharmacy
+
+    professional = _professional(request)
+    products = selectors.active_products()
+    pharmacies = selectors.pharmacies_near(professional)
+    wanted = request.POST.get("pharmacy") or request.GET.get("pharmacy")
+    chosen = None
+    if wanted and str(wanted).isdigit():
+        chosen = Pharmacy.objects.select_related("commune").filter(pk=int(wanted), is_active=True).first()
+        if chosen is not None and chosen not in pharmacies:
+            pharmacies = [chosen, *pharmacies]
+    initial = {"pharmacy": chosen.pk if chosen else None}
+    if request.GET.get("product") in {product.code for product in products}:
+        initial["product"] = request.GET["product"]
+    form = ReserveForm(request.POST or None, pharmacies=pharmacies, products=products, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                reservation = services.reserve(
+                    actor=request.user,
+                    pharmacy_id=data["pharmacy"],
+                    product_code=data["product"],
+                    quantity=data["quantity"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except DomainError as error:
+                status = _refused(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Option enregistrée : %(quantity)d %(product)s à %(pharmacy)s, jusqu'au %(expires)s.")
+                    % {
+                        "quantity": reservation.quantity,
+                        "product": reservation.product.name.lower(),
+                        "pharmacy": reservation.pharmacy.name,
+                        "expires": _local(reservation.expires_at),
+                    },
+                )
+                return redirect("distribution:my_reservations")
+        else:
+            status = 400
+    stock_here = []
+    if chosen is not None:
+        stock_here = [(product, selectors.available_at(chosen, product)) for product in products]
+    return render(
+        request,
+        "distribution/reserve.html",
+        {
+            "form": form,
+            "chosen": chosen,
+            "stock_here": stock_here,
+            "quotas": selectors.quota_overview(professional),
+            "max_quantity": MAX_QUANTITY,
+        },
+        status=status,
+    )
+
+
+def _local(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+@role_required(*PROFESSIONAL)
+def my_reservations(request):
+    """Professionals: their options (active ones can be cancelled)."""
+    professional = _professional(request)
+    return render(
+        request,
+        "distribution/my_reservations.html",
+        {"page": _page(request, selectors.reservations_of(professional))},
+    )
+
+
+@require_POST
+@role_required(*PROFESSIONAL)
+def cancel_reservation(request, reservation_id: int):
+    """Professionals: cancel one of their own active options."""
+    try:
+        reservation = services.cancel_reservation(actor=request.user, reservation_id=reservation_id)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Option annulée : les %(quantity)d masques sont remis à disposition à %(pharmacy)s.")
+            % {"quantity": reservation.quantity, "pharmacy": reservation.pharmacy.name},
+        )
+    return redirect("distribution:my_reservations")
+
+
+@role_required(*PROFESSIONAL)
+def my_history(request):
+    """Professionals: what they received (every pharmacy) and their remaining quota this week."""
+    professional = _professional(request)
+    return render(
+        request,
+        "distribution/my_history.html",
+        {
+            "quotas": selectors.quota_overview(professional),
+            "page": _page(request, selectors.dispensations_of(professional)),
+        },
+    )

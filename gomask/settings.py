@@ -235,6 +235,11 @@ GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 30 * 24 * 3600, minim
 
 # --- Domain defaults ----------------------------------------------------------------
 RESERVATION_HOLD = timedelta(hours=env_int("RESERVATION_HOLD_HOURS", 48, minimum=1))
+# Options past their expiry release their stock (distribution app), every 5 minutes.
+CELERY_BEAT_SCHEDULE["distribution-expire-reservations"] = {
+    "task": "distribution.tasks.expire_reservations_task",
+    "schedule": timedelta(minutes=5),
+}
 
 # Solidarity consultations (consultations app).
 CONSULTATION_SLOT_MINUTES = env_int("CONSULTATION_SLOT_MINUTES", 20, minimum=5)

@@ -13,7 +13,8 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("officine/", include("pharmacies.urls")),
     path("professionnel/", include("professionals.urls")),
-    path("ars/", include("distribution.urls")),
+    # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
+    path("", include("distribution.urls")),
     path("consultations/", include("consultations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from notifications.selectors import public_bulletins
+
 
 @require_GET
 def home(request):
     """Public home page: who the portal is for; public ARS bulletins."""
-    return render(request, "home.html", {"public_bulletins": []})
+    return render(request, "home.html", {"public_bulletins": public_bulletins()})
 
 
 def _database_status() -> str:

@@ -12,6 +12,7 @@ from accounts.permissions import PHARMACIST, user_may_act_as
 from accounts.services import announce_approval
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
+from notifications.services import record_stock_arrival
 from pharmacies.models import (
     ArrivalSource,
     FormSubmission,
@@ -248,7 +249,7 @@ def declare_arrival(
         raise InvalidInput(_("Provenance inconnue."), code="invalid_source", field="source")
     claim_form_token(form_token, actor=actor)
     level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
-    return record_movement(
+    movement = record_movement(
         level=level,
         kind=MovementKind.ARRIVAL,
         on_hand_delta=masks,
@@ -256,6 +257,9 @@ def declare_arrival(
         reason=str(note or "").strip()[:255],
         actor=actor,
     )
+    # The referenced professionals' notifications: outbox rows in this same transaction.
+    record_stock_arrival(movement=movement)
+    return movement
 
 
 @transaction.atomic

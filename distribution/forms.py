@@ -1,0 +1,132 @@
+"""Input shape of the distribution pages; the rules themselves live in distribution/services.py."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from distribution.models import MAX_QUANTITY, CareSite, ShipmentSource
+from distribution.services import new_idempotency_key
+from professionals.models import Profession
+from territories.models import Region
+
+QUANTITY_ERRORS = {
+    "required": _("Indiquez une quantité de masques."),
+    "invalid": _("La quantité doit être un nombre entier de masques."),
+    "min_value": _("La quantité doit être d'au moins %(limit_value)s masque(s)."),
+    "max_value": _("La quantité ne peut pas dépasser %(limit_value)s masques."),
+}
+
+
+def quantity_field(label, *, minimum=1, **kwargs):
+    return forms.IntegerField(
+        label=label,
+        min_value=minimum,
+        max_value=MAX_QUANTITY,
+        error_messages=QUANTITY_ERRORS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+        **kwargs,
+    )
+
+
+class IdempotentForm(forms.Form):
+    """A hidden one-time key: a double-clicked submit is recorded once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+
+def product_choices(products):
+    return [(product.code, product.name) for product in products]
+
+
+class CounterSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Numéro RPPS / ADELI ou nom du professionnel"),
+        max_length=100,
+        help_text=_("11 chiffres (RPPS), 9 chiffres (ADELI), ou au moins deux lettres du nom."),
+    )
+
+
+class DispenseForm(IdempotentForm):
+    product = forms.ChoiceField(label=_("Produit"))
+    quantity = quantity_field(_("Nombre de masques remis"))
+    identity_checked = forms.BooleanField(
+        label=_("Identité vérifiée (carte professionnelle ou pièce d'identité)"),
+        error_messages={"required": _("Vérifiez l'identité du professionnel et cochez la case.")},
+    )
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = product_choices(products)
+
+
+class ReserveForm(IdempotentForm):
+    pharmacy = forms.TypedChoiceField(label=_("Officine"), coerce=int)
+    product = forms.ChoiceField(label=_("Produit"))
+    quantity = quantity_field(_("Nombre de masques"))
+
+    def __init__(self, *args, pharmacies=(), products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pharmacy"].choices = [
+            (pharmacy.pk, f"{pharmacy.name} — {pharmacy.commune.name}") for pharmacy in pharmacies
+        ]
+        self.fields["product"].choices = product_choices(products)
+
+
+class QuotaPolicyForm(forms.Form):
+    profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
+    product = forms.ChoiceField(label=_("Produit"))
+    quantity = quantity_field(_("Masques par semaine"), minimum=0)
+    effective_from = forms.DateField(
+        label=_("En vigueur à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+    region = forms.ChoiceField(label=_("Portée"))
+    note = forms.CharField(label=_("Référence (message, arrêté)"), max_length=255, required=False)
+
+    def __init__(self, *args, user, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = product_choices(products)
+        if user.role == "admin":
+            choices = [("", _("National (toutes les régions)"))]
+            choices += [(region.code, region.name) for region in Region.objects.order_by("name")]
+        else:
+            choices = [(user.region_id, user.region.name)]
+        self.fields["region"].choices = choices
+        self.fields["region"].required = False
+
+
+class ShipmentForm(forms.Form):
+    DESTINATIONS = [("pharmacy", _("Une officine")), ("care_site", _("Un centre COVID ou un laboratoire"))]
+
+    destination = forms.ChoiceField(label=_("Destination"), choices=DESTINATIONS, widget=forms.RadioSelect)
+    finess = forms.CharField(
+        label=_("Numéro FINESS de l'officine"),
+        max_length=9,
+        required=False,
+        help_text=_("9 caractères ; pour un envoi à une officine."),
+    )
+    care_site = forms.ModelChoiceField(
+        label=_("Centre ou laboratoire"), queryset=CareSite.objects.none(), required=False
+    )
+    product = forms.ChoiceField(label=_("Produit"))
+    quantity = quantity_field(_("Nombre de masques"))
+    source = forms.ChoiceField(label=_("Origine des masques"), choices=ShipmentSource.choices)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, care_sites, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["care_site"].queryset = care_sites
+        self.fields["product"].choices = product_choices(products)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("destination") == "pharmacy" and not data.get("finess"):
+            self.add_error("finess", _("Indiquez le numéro FINESS de l'officine destinataire."))
+        if data.get("destination") == "care_site" and not data.get("care_site"):
+            self.add_error("care_site", _("Choisissez le centre ou le laboratoire destinataire."))
+        return data

@@ -1,0 +1,140 @@
+"""Read queries of the distribution pages, API and demo."""
+
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from distribution import quotas
+from distribution.models import CareSite, Dispensation, QuotaPolicy, Reservation, ReservationStatus, Shipment
+from gomask.errors import InvalidInput
+from gomask.text import normalise_for_search
+from pharmacies.models import Pharmacy, Product, StockLevel
+from professionals.models import Professional
+from professionals.services import clean_professional_identifier
+from territories.geo import bounding_box, haversine_km
+
+
+def active_products() -> list[Product]:
+    return list(Product.objects.filter(is_active=True).order_by("code"))
+
+
+def find_professionals(query: str, *, limit: int = 20) -> list[Professional]:
+    """Counter search: an RPPS (11 digits) or ADELI (9 digits) number, or a name.
+
+    A query made of digits must be a valid number (else InvalidInput with the reason).
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    compact = "".join(query.split())
+    base = Professional.objects.select_related("practice_commune", "user")
+    if compact.isdigit():
+        return list(base.filter(**clean_professional_identifier(compact)))
+    words = normalise_for_search(query).split()
+    if not words or len("".join(words)) < 2:
+        raise InvalidInput(_("Saisissez au moins deux lettres du nom."), code="query_too_short", field="q")
+    rows = base
+    for word in words:
+        rows = rows.filter(search_name__contains=word)
+    return list(rows.order_by("last_name", "first_name")[:limit])
+
+
+def quota_overview(professional: Professional, *, now: datetime | None = None) -> list[quotas.QuotaStatus]:
+    return [quotas.quota_status(professional, product, now=now) for product in active_products()]
+
+
+def period_dispensations(
+    professional: Professional, *, now: datetime | None = None
+) -> QuerySet[Dispensation]:
+    """The professional's handovers this week, across every pharmacy."""
+    return (
+        Dispensation.objects.filter(professional=professional, period_start=quotas.week_start(now))
+        .select_related("pharmacy__commune", "product", "dispensed_by")
+        .order_by("-created_at")
+    )
+
+
+def dispensations_of(professional: Professional) -> QuerySet[Dispensation]:
+    return Dispensation.objects.filter(professional=professional).select_related(
+        "pharmacy__commune", "product", "policy"
+    )
+
+
+def reservations_of(professional: Professional) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(professional=professional).select_related(
+        "pharmacy__commune", "product"
+    )
+
+
+def active_reservations(
+    professional: Professional, *, pharmacy: Pharmacy | None = None
+) -> QuerySet[Reservation]:
+    rows = reservations_of(professional).filter(status=ReservationStatus.ACTIVE)
+    if pharmacy is not None:
+        rows = rows.filter(pharmacy=pharmacy)
+    return rows
+
+
+def available_at(pharmacy: Pharmacy, product: Product) -> int:
+    level = StockLevel.objects.filter(pharmacy=pharmacy, product=product).first()
+    return level.available if level else 0
+
+
+def pharmacies_near(professional: Professional, *, radius_km: float = 15, limit: int = 20) -> list[Pharmacy]:
+    """Open pharmacies near the professional's practice, nearest first (for the option form)."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(
+        professional.latitude, professional.longitude, radius_km
+    )
+    rows = Pharmacy.objects.filter(
+        is_active=True, latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng)
+    ).select_related("commune")
+    ranked = sorted(
+        rows,
+        key=lambda p: haversine_km(professional.latitude, professional.longitude, p.latitude, p.longitude),
+    )
+    return ranked[:limit]
+
+
+def policies_visible_to(user) -> QuerySet[QuotaPolicy]:
+    """Administrators see every version; ARS staff the national ones and their region's."""
+    rows = QuotaPolicy.objects.select_related("product", "region", "created_by").order_by(
+        "profession", "product__code", "-effective_from", "-id"
+    )
+    if user.role == Role.ADMIN:
+        return rows
+    return rows.filter(Q(region__isnull=True) | Q(region_id=user.region_id))
+
+
+def shipments_visible_to(user) -> QuerySet[Shipment]:
+    rows = Shipment.objects.select_related(
+        "product", "pharmacy__commune", "care_site__commune", "created_by", "received_by"
+    )
+    if user.role == Role.ADMIN:
+        return rows
+    return rows.filter(region_id=user.region_id)
+
+
+def care_sites_visible_to(user) -> QuerySet[CareSite]:
+    """Care sites with their received totals, computed from the received shipments."""
+    rows = CareSite.objects.select_related("commune").annotate(
+        received_masks=Sum("shipments__quantity", filter=Q(shipments__received_at__isnull=False)),
+        pending_shipments=Count("shipments", filter=Q(shipments__received_at__isnull=True)),
+    )
+    if user.role != Role.ADMIN:
+        rows = rows.filter(region_id=user.region_id)
+    return rows.order_by("kind", "name")
+
+
+def region_pharmacies(user) -> QuerySet[Pharmacy]:
+    rows = Pharmacy.objects.filter(is_active=True).select_related("commune")
+    if user.role != Role.ADMIN:
+        rows = rows.filter(region_id=user.region_id)
+    return rows.order_by("name")
+
+
+def incoming_shipments(pharmacies) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(pharmacy__in=pharmacies).select_related(
+        "product", "pharmacy", "received_by"
+    )

@@ -1,0 +1,145 @@
+"""Read queries of the notifications app."""
+
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gomask.errors import NotFound
+from notifications.models import ArrivalNotice, CallMark, CrisisBulletin, Notification
+from pharmacies.models import StockLevel
+from pharmacies.selectors import pharmacy_for_member
+from professionals.models import Professional
+
+RECIPIENT_FIELDS = (
+    "id",
+    "email",
+    "phone",
+    "user_id",
+    "user__email",
+    "user__is_active",
+    "pref_email",
+    "pref_sms",
+    "pref_portal",
+)
+
+
+def referenced_professionals(pharmacy_id: int) -> QuerySet[Professional]:
+    """Professionals whose current home pharmacy is `pharmacy_id`."""
+    return Professional.objects.filter(
+        referencings__pharmacy_id=pharmacy_id, referencings__ended_at__isnull=True
+    )
+
+
+def recipient_rows(professionals: QuerySet[Professional]) -> list[dict]:
+    """Address book rows (with the channel preferences, None when never set) for delivery."""
+    return list(
+        professionals.annotate(
+            pref_email=F("notification_preference__email"),
+            pref_sms=F("notification_preference__sms"),
+            pref_portal=F("notification_preference__portal"),
+        ).values(*RECIPIENT_FIELDS)
+    )
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-updated_at", "-id")
+
+
+def arrival_notices(pharmacy_id: int) -> QuerySet[ArrivalNotice]:
+    return (
+        ArrivalNotice.objects.filter(pharmacy_id=pharmacy_id)
+        .select_related("product")
+        .order_by("-created_at")
+    )
+
+
+def call_list(notice: ArrivalNotice) -> list[dict]:
+    """Referenced professionals to phone after `notice`, with who was already reached."""
+    marks = {
+        mark.professional_id: mark
+        for mark in CallMark.objects.filter(notice=notice).select_related("reached_by")
+    }
+    rows = []
+    for professional in referenced_professionals(notice.pharmacy_id).order_by(
+        "last_name", "first_name", "pk"
+    ):
+        rows.append({"professional": professional, "mark": marks.get(professional.pk)})
+    return rows
+
+
+def bulletin_recipients(bulletin: CrisisBulletin) -> QuerySet[Professional]:
+    """Professionals practising in the bulletin's target area, of the targeted professions."""
+    professionals = Professional.objects.filter(practice_commune__region_id=bulletin.region_id)
+    departements = list(bulletin.departements.values_list("pk", flat=True))
+    epcis = list(bulletin.epcis.values_list("pk", flat=True))
+    communes = list(bulletin.communes.values_list("pk", flat=True))
+    if departements or epcis or communes:
+        professionals = professionals.filter(
+            Q(practice_commune__departement_id__in=departements)
+            | Q(practice_commune__epci_id__in=epcis)
+            | Q(practice_commune_id__in=communes)
+        )
+    if bulletin.professions:
+        professionals = professionals.filter(profession__in=bulletin.professions)
+    return professionals
+
+
+def _targets(bulletin: CrisisBulletin, professional: Professional) -> bool:
+    if bulletin.professions and professional.profession not in bulletin.professions:
+        return False
+    commune = professional.practice_commune
+    departements = {d.pk for d in bulletin.departements.all()}
+    epcis = {e.pk for e in bulletin.epcis.all()}
+    communes = {c.pk for c in bulletin.communes.all()}
+    if not (departements or epcis or communes):
+        return True
+    return commune.departement_id in departements or commune.epci_id in epcis or commune.pk in communes
+
+
+def bulletins_for_professional(professional: Professional, limit: int = 500) -> list[CrisisBulletin]:
+    """Bulletins addressed to this professional (their region, area and profession), newest first."""
+    candidates = (
+        CrisisBulletin.objects.filter(region_id=professional.practice_commune.region_id)
+        .prefetch_related("departements", "epcis", "communes")
+        .order_by("-published_at", "-id")[:limit]
+    )
+    return [bulletin for bulletin in candidates if _targets(bulletin, professional)]
+
+
+def bulletins_published_for(user) -> QuerySet[CrisisBulletin]:
+    """What a publisher sees: a CPTS coordinator their own bulletins, ARS their region, admin all."""
+    from accounts.models import Role
+
+    bulletins = CrisisBulletin.objects.select_related("author", "region").order_by("-published_at", "-id")
+    if user.role == Role.ADMIN:
+        return bulletins
+    if user.role == Role.CPTS_COORDINATOR:
+        return bulletins.filter(author=user)
+    return bulletins.filter(region_id=user.region_id)
+
+
+def public_bulletins(limit: int = 5) -> QuerySet[CrisisBulletin]:
+    """Bulletins marked public, for the population on the home page."""
+    return CrisisBulletin.objects.filter(is_public=True).order_by("-published_at", "-id")[:limit]
+
+
+def stockouts_in_region(region_code: str) -> list[StockLevel]:
+    """Stock levels of open pharmacies of the region with nothing available or declared sold out."""
+    return list(
+        StockLevel.objects.filter(pharmacy__region_id=region_code, pharmacy__is_active=True)
+        .filter(Q(on_hand__lte=F("reserved")) | Q(sold_out_at__isnull=False))
+        .select_related("pharmacy__commune", "product")
+        .order_by("pharmacy__departement_id", "pharmacy__name", "product__name")
+    )
+
+
+def notice_for_member(user, notice_id) -> ArrivalNotice:
+    try:
+        notice = ArrivalNotice.objects.select_related("pharmacy", "product").get(pk=int(notice_id))
+    except (ArrivalNotice.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Arrivée introuvable.")) from exc
+    pharmacy_for_member(user, notice.pharmacy_id)  # refuses someone else's pharmacy
+    return notice

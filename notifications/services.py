@@ -1,0 +1,611 @@
+"""Domain actions of the notifications app: one function per action, keyword-only arguments.
+
+Side effects (e-mail, SMS) are never performed here: services write outbox rows
+(`Delivery`) in the caller's transaction and queue their delivery after commit.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountStatus, Role
+from accounts.permissions import ensure_region_scope
+from gomask.errors import InvalidInput, NotAllowed, NotFound
+from notifications import selectors
+from notifications.delivery import publish_on_commit
+from notifications.models import (
+    BODY_MAX,
+    TITLE_MAX,
+    ArrivalNotice,
+    CallMark,
+    Channel,
+    CoordinatorScope,
+    CrisisBulletin,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Notification,
+    NotificationPreference,
+    Severity,
+)
+from notifications.tokens import read_unsubscribe_token
+from pharmacies.models import MovementKind
+from professionals.models import Profession, Professional
+from territories.models import Departement, Epci, Region
+
+# pg_advisory_xact_lock namespace: serialises the arrival window of one pharmacy.
+ARRIVAL_WINDOW_LOCK = 4_201
+
+
+def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
+    """(channel, address, user_id) a professional receives, from a row of selectors.recipient_rows."""
+    wanted = {
+        Channel.EMAIL: recipient["pref_email"] if recipient["pref_email"] is not None else True,
+        Channel.SMS: bool(recipient["pref_sms"]),
+        Channel.PORTAL: recipient["pref_portal"] if recipient["pref_portal"] is not None else True,
+    }
+    out = []
+    email = recipient["email"] or recipient["user__email"] or ""
+    if wanted[Channel.EMAIL] and email:
+        out.append((Channel.EMAIL, email, recipient["user_id"]))
+    if wanted[Channel.SMS] and recipient["phone"]:
+        out.append((Channel.SMS, recipient["phone"], recipient["user_id"]))
+    if wanted[Channel.PORTAL] and recipient["user_id"] and recipient["user__is_active"]:
+        out.append((Channel.PORTAL, "", recipient["user_id"]))
+    return out
+
+
+def _lock_arrival_window(pharmacy_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ARRIVAL_WINDOW_LOCK, pharmacy_id])
+
+
+def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
+    """(subject, body, url) of the message announcing `notice`."""
+    pharmacy = notice.pharmacy
+    subject = _("Masques disponibles à %(pharmacy)s") % {"pharmacy": pharmacy.name}
+    body = _(
+        "%(pharmacy)s (%(commune)s) vient de recevoir %(quantity)d masques (%(product)s). "
+        "Disponibles à cet instant : %(available)d masques (indicatif). "
+        "Posez une option de retrait depuis le portail, puis présentez-vous au comptoir "
+        "avec votre carte professionnelle."
+    ) % {
+        "pharmacy": pharmacy.name,
+        "commune": pharmacy.commune.name,
+        "product": notice.product.name,
+        "quantity": notice.quantity,
+        "available": max(notice.available, 0),
+    }
+    url = reverse("notifications:arrival", args=[notice.pk])
+    return subject, body, url
+
+
+def record_stock_arrival(*, movement) -> ArrivalNotice:
+    """Write, in the arrival's own transaction, the outbox rows telling every referenced professional.
+
+    Called by pharmacies.services.declare_arrival after its ledger row. Within
+    NOTIFICATIONS_ARRIVAL_WINDOW of a message about the same pharmacy, a professional's
+    pending message is updated (and an in-portal one refreshed) instead of repeated.
+    """
+    assert transaction.get_connection().in_atomic_block, (
+        "record_stock_arrival needs the arrival's transaction"
+    )
+    if movement.kind != MovementKind.ARRIVAL:
+        raise InvalidInput(_("Seule une arrivée de masques est annoncée."), code="not_an_arrival")
+    notice = ArrivalNotice.objects.create(
+        movement=movement,
+        pharmacy_id=movement.pharmacy_id,
+        product_id=movement.product_id,
+        quantity=movement.on_hand_delta,
+        available=movement.on_hand_after - movement.reserved_after,
+    )
+    notice = ArrivalNotice.objects.select_related("pharmacy__commune", "product").get(pk=notice.pk)
+    subject, body, url = arrival_message(notice)
+    _lock_arrival_window(movement.pharmacy_id)
+    now = timezone.now()
+    window = settings.NOTIFICATIONS_ARRIVAL_WINDOW
+    latest: dict[tuple[int, str], tuple[int, str]] = {}
+    if window:
+        recent = (
+            Delivery.objects.filter(
+                kind=DeliveryKind.STOCK_ARRIVAL,
+                pharmacy_id=movement.pharmacy_id,
+                created_at__gte=now - window,
+            )
+            .order_by("created_at", "id")
+            .values_list("id", "professional_id", "channel", "status")
+        )
+        for delivery_id, professional_id, channel, status in recent:
+            latest[(professional_id, channel)] = (delivery_id, status)
+    new_rows, refresh_pending, refresh_portal = [], [], []
+    recipients = selectors.recipient_rows(selectors.referenced_professionals(movement.pharmacy_id))
+    for recipient in recipients:
+        for channel, address, user_id in _channels(recipient):
+            previous = latest.get((recipient["id"], channel))
+            if previous is None:
+                new_rows.append(
+                    Delivery(
+                        delivery_key=f"arrival:{notice.pk}:{recipient['id']}:{channel}",
+                        kind=DeliveryKind.STOCK_ARRIVAL,
+                        channel=channel,
+                        professional_id=recipient["id"],
+                        user_id=user_id,
+                        address=address,
+                        pharmacy_id=movement.pharmacy_id,
+                        arrival=notice,
+                        subject=subject,
+                        body=body,
+                        url=url,
+                        next_attempt_at=now,
+                        enqueued_at=now,
+                    )
+                )
+            elif previous[1] == DeliveryStatus.PENDING:
+                refresh_pending.append(previous[0])
+            elif channel == Channel.PORTAL and previous[1] == DeliveryStatus.SENT:
+                refresh_portal.append(previous[0])
+            # An e-mail or SMS already sent (or being sent) in the window is not repeated.
+    Delivery.objects.bulk_create(new_rows, batch_size=2000)
+    if refresh_pending:
+        Delivery.objects.filter(pk__in=refresh_pending, status=DeliveryStatus.PENDING).update(
+            subject=subject, body=body, url=url, arrival=notice, updated_at=now
+        )
+    if refresh_portal:
+        Notification.objects.filter(delivery_id__in=refresh_portal).update(
+            title=subject, body=body, url=url, read_at=None, updated_at=now
+        )
+    notice.recipients = len(recipients)
+    notice.save(update_fields=["recipients"])
+    publish_on_commit([row.pk for row in new_rows])
+    return notice
+
+
+# --- Preferences ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_preferences(
+    *, professional: Professional, email: bool, sms: bool, portal: bool
+) -> NotificationPreference:
+    """A professional chooses the channels of their notifications."""
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        professional=professional
+    )
+    preference.email, preference.sms, preference.portal = bool(email), bool(sms), bool(portal)
+    preference.save()
+    return preference
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> tuple[Professional, str]:
+    """One-click unsubscribe from a signed link; a tampered or unknown token changes nothing."""
+    try:
+        professional_id, channel = read_unsubscribe_token(token)
+    except signing.BadSignature as exc:
+        raise InvalidInput(
+            _("Ce lien de désabonnement n'est pas valide ou a été modifié : aucun changement n'a été fait."),
+            code="bad_unsubscribe_token",
+        ) from exc
+    if channel not in Channel.values:
+        raise InvalidInput(_("Ce lien de désabonnement n'est pas valide."), code="bad_unsubscribe_token")
+    professional = Professional.objects.filter(pk=professional_id).first()
+    if professional is None:
+        raise InvalidInput(
+            _("Ce lien de désabonnement ne correspond à aucun professionnel."),
+            code="unknown_unsubscribe_token",
+        )
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        professional=professional
+    )
+    setattr(preference, channel, False)
+    preference.save()
+    # Messages of that channel not yet sent are dropped too.
+    Delivery.objects.filter(professional=professional, channel=channel, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SKIPPED, last_error="unsubscribed", updated_at=timezone.now()
+    )
+    return professional, channel
+
+
+# --- In-portal notifications ----------------------------------------------------------
+
+
+def mark_read(*, user, notification_id) -> Notification:
+    """The recipient marks one of their notifications as read (someone else's: 404)."""
+    try:
+        notification = Notification.objects.get(pk=int(notification_id), user=user)
+    except (Notification.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Notification introuvable.")) from exc
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db()
+    return notification
+
+
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- Pharmacist call list ---------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_reached(*, actor, notice_id, professional_id, reached: bool = True) -> bool:
+    """The pharmacist ticks (or unticks) a referenced professional reached by phone after an arrival."""
+    notice = selectors.notice_for_member(actor, notice_id)
+    try:
+        professional_id = int(professional_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(_("Professionnel inconnu."), code="unknown_professional") from exc
+    if not selectors.referenced_professionals(notice.pharmacy_id).filter(pk=professional_id).exists():
+        raise InvalidInput(
+            _("Ce professionnel n'est pas référencé dans votre officine."), code="not_referenced_here"
+        )
+    if reached:
+        CallMark.objects.get_or_create(
+            notice=notice, professional_id=professional_id, defaults={"reached_by": actor}
+        )
+    else:
+        CallMark.objects.filter(notice=notice, professional_id=professional_id).delete()
+    return reached
+
+
+# --- Crisis bulletins -------------------------------------------------------------------
+
+PUBLISHER_ROLES = (Role.ARS_STAFF, Role.CPTS_COORDINATOR, Role.ADMIN)
+
+
+def _clean_text(value, *, field: str, maximum: int, empty_code: str, long_code: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(
+            _("%(label)s ne peut pas être vide.") % {"label": label}, code=empty_code, field=field
+        )
+    if len(value) > maximum:
+        raise InvalidInput(
+            _("%(label)s dépasse %(max)d caractères (%(length)d).")
+            % {"label": label, "max": maximum, "length": len(value)},
+            code=long_code,
+            field=field,
+        )
+    return value
+
+
+def publish_bulletin(
+    *,
+    author,
+    title: str,
+    body: str,
+    severity: str,
+    is_public: bool = False,
+    region_code: str | None = None,
+    departement_codes=(),
+    epci_codes=(),
+    professions=(),
+) -> CrisisBulletin:
+    """ARS staff (own region), a CPTS coordinator (own territory) or an administrator publish a bulletin.
+
+    Targeting outside one's scope is refused and nothing is written or sent. The fan-out to
+    the targeted professionals runs in Celery after commit (and is restarted by the relay).
+    """
+    if not (author.is_authenticated and author.is_approved and author.role in PUBLISHER_ROLES):
+        raise NotAllowed(_("Seuls l'ARS et les coordinateurs de CPTS publient des bulletins."))
+    title = _clean_text(
+        title,
+        field="title",
+        maximum=TITLE_MAX,
+        empty_code="empty_title",
+        long_code="title_too_long",
+        label=_("Le titre"),
+    )
+    body = _clean_text(
+        body,
+        field="body",
+        maximum=BODY_MAX,
+        empty_code="empty_body",
+        long_code="body_too_long",
+        label=_("Le message"),
+    )
+    if severity not in Severity.values:
+        raise InvalidInput(_("Gravité inconnue."), code="invalid_severity", field="severity")
+    professions = sorted(set(professions or ()))
+    unknown = [code for code in professions if code not in Profession.values]
+    if unknown:
+        raise InvalidInput(
+            _("Profession inconnue : %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="invalid_profession",
+            field="professions",
+        )
+    departement_codes = sorted(set(departement_codes or ()))
+    epci_codes = sorted(set(epci_codes or ()))
+
+    scope = None
+    if author.role == Role.ADMIN:
+        region_code = region_code or None
+        if not region_code:
+            raise InvalidInput(_("Choisissez la région visée."), code="missing_region", field="region")
+    elif author.role == Role.ARS_STAFF:
+        region_code = region_code or author.region_id
+        ensure_region_scope(author, region_code)
+    else:
+        region_code = region_code or author.region_id
+        ensure_region_scope(author, region_code)
+        scope = CoordinatorScope.objects.filter(user=author).first()
+        if scope is None:
+            raise NotAllowed(_("Aucun territoire de CPTS ne vous est rattaché."), code="no_cpts_territory")
+    region = Region.objects.filter(pk=region_code).first()
+    if region is None:
+        raise InvalidInput(_("Région inconnue."), code="unknown_region", field="region")
+
+    departements = list(Departement.objects.filter(pk__in=departement_codes))
+    if len(departements) != len(departement_codes):
+        raise InvalidInput(_("Département inconnu."), code="unknown_departement", field="departements")
+    epcis = list(Epci.objects.filter(pk__in=epci_codes))
+    if len(epcis) != len(epci_codes):
+        raise InvalidInput(_("Intercommunalité inconnue."), code="unknown_epci", field="epcis")
+    if any(d.region_id != region.pk for d in departements) or any(e.region_id != region.pk for e in epcis):
+        raise NotAllowed(_("Ce ciblage sort du périmètre de votre région."), code="out_of_region")
+    communes = []
+    if scope is not None:
+        if departements:
+            raise NotAllowed(
+                _(
+                    "Un coordinateur de CPTS cible les intercommunalités de son territoire, "
+                    "pas un département."
+                ),
+                code="out_of_territory",
+            )
+        allowed = set(scope.epcis.values_list("pk", flat=True))
+        if any(e.pk not in allowed for e in epcis):
+            raise NotAllowed(_("Ce ciblage sort du territoire de votre CPTS."), code="out_of_territory")
+        if not epcis:
+            epcis = list(scope.epcis.all())
+            communes = list(scope.communes.all())
+        if not epcis and not communes:
+            raise NotAllowed(_("Le territoire de votre CPTS est vide."), code="no_cpts_territory")
+
+    with transaction.atomic():
+        bulletin = CrisisBulletin.objects.create(
+            title=title,
+            body=body,
+            severity=severity,
+            is_public=bool(is_public),
+            region=region,
+            professions=professions,
+            author=author,
+            author_role=author.role,
+            fanout_enqueued_at=timezone.now(),
+        )
+        bulletin.departements.set(departements)
+        bulletin.epcis.set(epcis)
+        bulletin.communes.set(communes)
+        transaction.on_commit(lambda: _queue_fan_out(bulletin.pk))
+    return bulletin
+
+
+def _queue_fan_out(bulletin_id: int) -> None:
+    import logging
+
+    from notifications.tasks import fan_out_bulletin
+
+    try:
+        fan_out_bulletin.apply_async((bulletin_id,), retry=False)
+    except Exception:  # noqa: BLE001 - the relay restarts the fan-out once the broker is back
+        logging.getLogger("notifications").warning(
+            "Broker unavailable: bulletin %s fan-out postponed", bulletin_id
+        )
+        CrisisBulletin.objects.filter(pk=bulletin_id).update(fanout_enqueued_at=None)
+
+
+def bulletin_message(bulletin: CrisisBulletin) -> tuple[str, str, str]:
+    label = Severity(bulletin.severity).label
+    subject = f"[{label}] {bulletin.title}"
+    return subject, bulletin.body, reverse("notifications:bulletin_detail", args=[bulletin.pk])
+
+
+def fan_out_bulletin(*, bulletin_id: int) -> int:
+    """Write one outbox row per targeted professional and channel, in batches, and queue each batch.
+
+    Idempotent: rows are keyed by (bulletin, professional, channel) and inserted with
+    ON CONFLICT DO NOTHING, so a rerun (retry, relay) adds only what is missing.
+    """
+    bulletin = CrisisBulletin.objects.filter(pk=bulletin_id).first()
+    if bulletin is None:
+        return 0
+    subject, body, url = bulletin_message(bulletin)
+    recipients = selectors.bulletin_recipients(bulletin).order_by("pk")
+    size = settings.NOTIFICATIONS_BATCH_SIZE
+    after, total = 0, 0
+    while True:
+        chunk = selectors.recipient_rows(recipients.filter(pk__gt=after)[:size])
+        if not chunk:
+            break
+        now = timezone.now()
+        rows = [
+            Delivery(
+                delivery_key=f"bulletin:{bulletin.pk}:{recipient['id']}:{channel}",
+                kind=DeliveryKind.BULLETIN,
+                channel=channel,
+                professional_id=recipient["id"],
+                user_id=user_id,
+                address=address,
+                bulletin=bulletin,
+                subject=subject,
+                body=body,
+                url=url,
+                next_attempt_at=now,
+                enqueued_at=now,
+            )
+            for recipient in chunk
+            for channel, address, user_id in _channels(recipient)
+        ]
+        with transaction.atomic():
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            ids = list(
+                Delivery.objects.filter(
+                    delivery_key__in=[row.delivery_key for row in rows], status=DeliveryStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
+            publish_on_commit(ids)
+        after = chunk[-1]["id"]
+        total += len(chunk)
+    CrisisBulletin.objects.filter(pk=bulletin.pk).update(recipients=total, fanout_done_at=timezone.now())
+    return total
+
+
+# --- Periodic messages ------------------------------------------------------------------
+
+
+def _staff_deliveries(
+    *, users, key_prefix: str, kind: str, subject: str, body: str, url: str
+) -> list[Delivery]:
+    now = timezone.now()
+    rows = []
+    for user in users:
+        rows.append(
+            Delivery(
+                delivery_key=f"{key_prefix}:{user.pk}:portal",
+                kind=kind,
+                channel=Channel.PORTAL,
+                user=user,
+                subject=subject,
+                body=body,
+                url=url,
+                next_attempt_at=now,
+                enqueued_at=now,
+            )
+        )
+        if user.email:
+            rows.append(
+                Delivery(
+                    delivery_key=f"{key_prefix}:{user.pk}:email",
+                    kind=kind,
+                    channel=Channel.EMAIL,
+                    user=user,
+                    address=user.email,
+                    subject=subject,
+                    body=body,
+                    url=url,
+                    next_attempt_at=now,
+                    enqueued_at=now,
+                )
+            )
+    return rows
+
+
+def queue_stockout_summaries(*, today=None) -> int:
+    """Daily: each ARS agent receives the stock-outs of their region (once per day and agent)."""
+    today = today or timezone.localdate()
+    created = 0
+    regions = (
+        Region.objects.filter(
+            staff__role=Role.ARS_STAFF, staff__status=AccountStatus.ACTIVE, staff__is_active=True
+        )
+        .distinct()
+        .order_by("code")
+    )
+    for region in regions:
+        levels = selectors.stockouts_in_region(region.pk)
+        count = len(levels)
+        subject = _("Ruptures de masques du %(date)s en %(region)s : %(count)d") % {
+            "date": today.strftime("%d/%m/%Y"),
+            "region": region.name,
+            "count": count,
+        }
+        if levels:
+            lines = [
+                f"- {level.pharmacy.name} ({level.pharmacy.commune.name}, {level.pharmacy.departement_id}) : "
+                f"{level.product.name}" + (_(" — déclarée épuisée") if level.sold_out_at else "")
+                for level in levels[:500]
+            ]
+            if count > 500:
+                lines.append(_("… et %(more)d autres.") % {"more": count - 500})
+            body = _("Officines sans masque disponible :") + "\n" + "\n".join(lines)
+        else:
+            body = _("Aucune officine de la région n'est en rupture.")
+        users = region.staff.filter(role=Role.ARS_STAFF, status=AccountStatus.ACTIVE, is_active=True)
+        rows = _staff_deliveries(
+            users=users,
+            key_prefix=f"stockout:{region.pk}:{today.isoformat()}",
+            kind=DeliveryKind.STOCKOUT_SUMMARY,
+            subject=subject,
+            body=body,
+            url=reverse("notifications:list"),
+        )
+        with transaction.atomic():
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            ids = list(
+                Delivery.objects.filter(
+                    delivery_key__in=[r.delivery_key for r in rows], status=DeliveryStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
+            publish_on_commit(ids)
+        created += len(ids)
+    return created
+
+
+def queue_option_reminders(*, now=None) -> int:
+    """Hourly: tell each professional, the day before, that their option is about to expire.
+
+    Once per option and channel (the delivery key), whatever the number of runs.
+    """
+    from datetime import timedelta
+
+    from distribution.models import Reservation, ReservationStatus
+
+    now = now or timezone.now()
+    due = (
+        Reservation.objects.filter(
+            status=ReservationStatus.ACTIVE, expires_at__gt=now, expires_at__lte=now + timedelta(days=1)
+        )
+        .select_related("pharmacy", "product")
+        .order_by("expires_at", "pk")
+    )
+    created = 0
+    for reservation in due.iterator(chunk_size=500):
+        recipients = selectors.recipient_rows(Professional.objects.filter(pk=reservation.professional_id))
+        expires = timezone.localtime(reservation.expires_at)
+        subject = _("Votre option de %(quantity)d masques expire demain") % {"quantity": reservation.quantity}
+        body = _(
+            "Votre option de %(quantity)d %(product)s à %(pharmacy)s expire le %(date)s à %(time)s. "
+            "Passez au comptoir avant cette heure, sinon les masques seront remis en stock."
+        ) % {
+            "quantity": reservation.quantity,
+            "product": reservation.product.name.lower(),
+            "pharmacy": reservation.pharmacy.name,
+            "date": expires.strftime("%d/%m/%Y"),
+            "time": expires.strftime("%H:%M"),
+        }
+        rows = [
+            Delivery(
+                delivery_key=f"option_reminder:{reservation.pk}:{channel}",
+                kind=DeliveryKind.OPTION_REMINDER,
+                channel=channel,
+                professional_id=recipient["id"],
+                user_id=user_id,
+                address=address,
+                pharmacy_id=reservation.pharmacy_id,
+                subject=subject,
+                body=body,
+                url=reverse("notifications:list"),
+                next_attempt_at=now,
+                enqueued_at=now,
+            )
+            for recipient in recipients
+            for channel, address, user_id in _channels(recipient)
+        ]
+        with transaction.atomic():
+            inserted = Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            ids = list(
+                Delivery.objects.filter(
+                    delivery_key__in=[r.delivery_key for r in inserted],
+                    status=DeliveryStatus.PENDING,
+                    created_at__gte=now,
+                ).values_list("pk", flat=True)
+            )
+            publish_on_commit(ids)
+        created += len(ids)
+    return created

@@ -1,0 +1,254 @@
+"""Pages of the notifications app: thin — check the role, call one service or selector, render."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Role
+from accounts.permissions import PHARMACIST, PROFESSIONAL, role_required
+from gomask.errors import DomainError, NotAllowed, NotFound
+from notifications import selectors, services
+from notifications.forms import BulletinForm, PreferencesForm
+from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
+from pharmacies.models import StockLevel
+from pharmacies.selectors import pharmacies_of
+
+EVERYONE = tuple(Role.values)
+PUBLISHERS = (Role.ARS_STAFF, Role.CPTS_COORDINATOR, Role.ADMIN)
+
+
+@role_required(*EVERYONE)
+def notification_list(request):
+    """Every signed-in, validated user: their in-portal notifications, newest first, paginated."""
+    page = Paginator(selectors.notifications_of(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@require_POST
+@role_required(*EVERYONE)
+def open_notification(request, notification_id: int):
+    """The recipient only: marks the notification read and follows its link (others: 404)."""
+    try:
+        notification = services.mark_read(user=request.user, notification_id=notification_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    target = notification.url or reverse("notifications:list")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notifications:list")
+    return redirect(target)
+
+
+@require_POST
+@role_required(*EVERYONE)
+def mark_all_read(request):
+    """Every signed-in user: marks all their notifications read."""
+    count = services.mark_all_read(user=request.user)
+    messages.success(request, _("%(count)d notification(s) marquée(s) comme lue(s).") % {"count": count})
+    return redirect("notifications:list")
+
+
+@role_required(*PROFESSIONAL)
+def preferences(request):
+    """Professionals: choose the channels of their notifications."""
+    professional = request.user.professional
+    preference = NotificationPreference.objects.filter(professional=professional).first()
+    initial = {"email": True, "sms": False, "portal": True}
+    if preference:
+        initial = {"email": preference.email, "sms": preference.sms, "portal": preference.portal}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_preferences(professional=professional, **form.cleaned_data)
+        messages.success(request, _("Vos préférences de notification sont enregistrées."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form, "professional": professional})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """Anyone holding the signed link (no login): GET asks for the one click, POST unsubscribes.
+
+    CSRF-exempt on purpose: mail clients post RFC 8058 one-click requests without a
+    session; the salted signature is the credential. A tampered or unknown token: 400.
+    """
+    from notifications.tokens import read_unsubscribe_token
+
+    if request.method == "GET":
+        try:
+            read_unsubscribe_token(token)
+        except Exception:  # noqa: BLE001 - any unreadable token gets the same refusal
+            return _unsubscribe_refused(
+                request, _("Ce lien de désabonnement n'est pas valide ou a été modifié.")
+            )
+        return render(request, "notifications/unsubscribe.html", {"token": token})
+    try:
+        professional, channel = services.unsubscribe(token=token)
+    except DomainError as exc:
+        return _unsubscribe_refused(request, exc.message)
+    return render(
+        request, "notifications/unsubscribed.html", {"professional": professional, "channel": channel}
+    )
+
+
+def _unsubscribe_refused(request, message):
+    return render(request, "notifications/unsubscribe_refused.html", {"message": message}, status=400)
+
+
+def reserve_url(notice: ArrivalNotice) -> str | None:
+    """The reservation page of the distribution app for this pharmacy and product, if it exists."""
+    try:
+        base = reverse("distribution:reserve")
+    except NoReverseMatch:
+        return None
+    return f"{base}?{urlencode({'pharmacy': notice.pharmacy_id, 'product': notice.product.code})}"
+
+
+@role_required(*PROFESSIONAL)
+def arrival(request, notice_id: int):
+    """Professionals: an arrival of masks (from a notification) with the stock available now."""
+    notice = ArrivalNotice.objects.select_related("pharmacy__commune", "product").filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404(_("Arrivée introuvable."))
+    level = StockLevel.objects.filter(pharmacy_id=notice.pharmacy_id, product_id=notice.product_id).first()
+    return render(
+        request,
+        "notifications/arrival.html",
+        {"notice": notice, "level": level, "reserve_url": reserve_url(notice)},
+    )
+
+
+@role_required(*PHARMACIST)
+def call_arrivals(request):
+    """Pharmacists: the arrivals of their own pharmacies, each with its call list."""
+    pharmacies = list(pharmacies_of(request.user))
+    notices = ArrivalNotice.objects.filter(pharmacy__in=pharmacies).select_related("pharmacy", "product")
+    page = Paginator(notices.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/calls.html", {"page": page, "pharmacies": pharmacies})
+
+
+def _as_http(exc: DomainError):
+    """403 / 404 domain refusals as Django's own responses (rendered by 403.html / 404.html)."""
+    if exc.status == 404:
+        return Http404(exc.message)
+    return PermissionDenied(exc.message)
+
+
+@role_required(*PHARMACIST)
+def call_list(request, notice_id: int):
+    """Pharmacists of that pharmacy only: referenced professionals to phone after an arrival."""
+    try:
+        notice = selectors.notice_for_member(request.user, notice_id)
+    except (NotAllowed, NotFound) as exc:
+        raise _as_http(exc) from exc
+    rows = selectors.call_list(notice)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    reached = sum(1 for row in rows if row["mark"])
+    return render(
+        request,
+        "notifications/call_list.html",
+        {"notice": notice, "page": page, "reached": reached, "total": len(rows)},
+    )
+
+
+@require_POST
+@role_required(*PHARMACIST)
+def mark_reached(request, notice_id: int, professional_id: int):
+    """Pharmacists of that pharmacy only: tick (or untick) a professional reached by phone."""
+    reached = request.POST.get("reached") != "0"
+    try:
+        services.mark_reached(
+            actor=request.user, notice_id=notice_id, professional_id=professional_id, reached=reached
+        )
+    except (NotAllowed, NotFound) as exc:
+        raise _as_http(exc) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Appel noté.") if reached else _("Appel retiré de la liste des joints."))
+    return redirect(
+        reverse("notifications:call_list", args=[notice_id]) + f"?page={request.POST.get('page', 1)}"
+    )
+
+
+@role_required(*(PUBLISHERS + PROFESSIONAL))
+def bulletin_list(request):
+    """Professionals: bulletins addressed to them. ARS / CPTS / admin: the bulletins they manage."""
+    if request.user.role == Role.PROFESSIONAL:
+        bulletins = selectors.bulletins_for_professional(request.user.professional)
+    else:
+        bulletins = selectors.bulletins_published_for(request.user)
+    page = Paginator(bulletins, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/bulletins.html",
+        {"page": page, "may_publish": request.user.role in PUBLISHERS},
+    )
+
+
+@role_required(*PUBLISHERS)
+def publish_bulletin(request):
+    """ARS staff (their region), CPTS coordinators (their territory), administrators: publish a bulletin."""
+    form = BulletinForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                bulletin = services.publish_bulletin(
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    severity=data["severity"],
+                    is_public=data["is_public"],
+                    region_code=data.get("region") or None,
+                    departement_codes=data.get("departements") or (),
+                    epci_codes=data.get("epcis") or (),
+                    professions=data.get("professions") or (),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("Bulletin « %(title)s » publié : il est envoyé aux professionnels visés.")
+                    % {"title": bulletin.title},
+                )
+                return redirect("notifications:bulletin_detail", bulletin_id=bulletin.pk)
+        else:
+            status = 400
+    return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)
+
+
+def bulletin_detail(request, bulletin_id: int):
+    """A public bulletin: anyone. Otherwise: its targeted professionals and the publishers in scope."""
+    bulletin = CrisisBulletin.objects.select_related("region", "author").filter(pk=bulletin_id).first()
+    if bulletin is None or not _may_read(request.user, bulletin):
+        raise Http404(_("Bulletin introuvable."))
+    return render(request, "notifications/bulletin_detail.html", {"bulletin": bulletin})
+
+
+def _may_read(user, bulletin: CrisisBulletin) -> bool:
+    if bulletin.is_public:
+        return True
+    if not (user.is_authenticated and user.is_approved):
+        return False
+    if user.role == Role.PROFESSIONAL:
+        professional = getattr(user, "professional", None)
+        return (
+            professional is not None
+            and selectors._targets(bulletin, professional)
+            and (professional.practice_commune.region_id == bulletin.region_id)
+        )
+    if user.role in PUBLISHERS:
+        return selectors.bulletins_published_for(user).filter(pk=bulletin.pk).exists()
+    return False
