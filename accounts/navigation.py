@@ -7,6 +7,7 @@ from accounts.models import Role
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     Role.PHARMACIST: [
         (_("Mon officine"), "pharmacies:home"),
+        (_("Appels après arrivage"), "notifications:calls"),
         (_("Comptoir"), "distribution:counter"),
         (_("Envois de l'ARS"), "distribution:pharmacy_shipments"),
     ],
@@ -15,13 +16,16 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home"),
+        (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
         (_("Espace CPTS"), "distribution:ars_home"),
+        (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
@@ -30,6 +34,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Bulletins"), "notifications:bulletins"),
         (_("Administration"), "admin:index"),
     ],
 }

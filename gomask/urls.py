@@ -16,6 +16,7 @@ urlpatterns = [
     # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
     path("", include("distribution.urls")),
     path("consultations/", include("consultations.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
