@@ -20,6 +20,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
+        (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
@@ -33,6 +34,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
+        (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Administration"), "admin:index"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "distribution",
     "consultations",
     "notifications",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,17 @@ CELERY_BEAT_SCHEDULE.update(
         "notifications-stockout-summary": {
             "task": "notifications.tasks.send_stockout_summaries",
             "schedule": crontab(hour=7, minute=0),
+        },
+    }
+)
+
+# Regional dashboards (dashboards app): roll-ups refreshed by Celery beat.
+DASHBOARD_REFRESH_MINUTES = env_int("DASHBOARD_REFRESH_MINUTES", 10, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "dashboards-refresh-rollups": {
+            "task": "dashboards.tasks.refresh_rollups",
+            "schedule": timedelta(minutes=DASHBOARD_REFRESH_MINUTES),
         },
     }
 )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("officine/", include("pharmacies.urls")),
     path("professionnel/", include("professionals.urls")),
+    path("ars/tableau-de-bord/", include("dashboards.urls")),
     # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
     path("", include("distribution.urls")),
     path("consultations/", include("consultations.urls")),

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from consultations import demo as consultations_demo
+from dashboards import demo as dashboards_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             logins = pharmacies_demo.seed_accounts() + professionals_demo.seed_accounts()
             logins += seed_staff_accounts()
             consultations_demo.seed()
+            # Last: the roll-ups aggregate what the other apps seeded.
+            dashboards_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {pharmacies} pharmacies, {professionals} professionals.")
         )

@@ -1,0 +1,552 @@
+"""Reads of the regional dashboards, one function per panel, all scoped by `DashboardFilters`.
+
+Panels over history read the roll-ups (fast at national scale: a region's four weeks are a
+few thousand rows); panels about "now" (stock on hand, consultations, care-site deliveries)
+read small live tables. Each row is a plain dict, so the HTML table, the chart data, the
+CSV export and the API all show the same numbers.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from consultations.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    MissionStatus,
+    PriorityZone,
+    Slot,
+)
+from dashboards.models import DispensationWeek, ProfessionalCensus, RollupState, ServedWeek
+from dashboards.services import CENSUS, WEEKLY, week_bounds, week_start_of
+from distribution.models import CareSiteKind, Dispensation, Shipment
+from pharmacies.selectors import stock_band
+from professionals.models import Profession
+from territories.models import Commune, Departement, Epci
+
+# "Current dispensation rate": the two whole weeks before the current one.
+RATE_WEEKS = 2
+# A pharmacy is "about to run out" below this many days of stock at its own rate.
+ABOUT_TO_RUN_OUT_DAYS = 7
+DEFAULT_PERIOD_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    region: object  # territories.Region
+    departement: Departement | None
+    epci: Epci | None
+    start: date
+    end: date
+    product: object | None  # pharmacies.Product
+
+    @property
+    def first_week(self) -> date:
+        return week_start_of(self.start)
+
+    @property
+    def last_week(self) -> date:
+        return week_start_of(self.end)
+
+    @property
+    def weeks(self) -> list[date]:
+        weeks, week = [], self.first_week
+        while week <= self.last_week:
+            weeks.append(week)
+            week += timedelta(days=7)
+        return weeks
+
+    @property
+    def moment_range(self) -> tuple[datetime, datetime]:
+        """[Monday of the first week, Monday after the last week) in Europe/Paris."""
+        return week_bounds(self.first_week)[0], week_bounds(self.last_week)[1]
+
+    def as_query(self) -> dict[str, str]:
+        query = {"region": self.region.pk, "start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.departement:
+            query["departement"] = self.departement.pk
+        if self.epci:
+            query["epci"] = self.epci.pk
+        if self.product:
+            query["product"] = self.product.code
+        return query
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last four weeks, the current one included."""
+    return week_start_of(today) - timedelta(weeks=DEFAULT_PERIOD_WEEKS - 1), today
+
+
+def _scoped(queryset, f: DashboardFilters, *, product: bool = True, territory: bool = True):
+    queryset = queryset.filter(region=f.region)
+    if territory and f.departement:
+        queryset = queryset.filter(departement=f.departement)
+    if territory and f.epci:
+        queryset = queryset.filter(epci=f.epci)
+    if product and f.product:
+        queryset = queryset.filter(product=f.product)
+    return queryset
+
+
+def freshness() -> dict[str, datetime | None]:
+    """When each roll-up was last refreshed ("données arrêtées au")."""
+    states = dict(RollupState.objects.values_list("name", "refreshed_at"))
+    return {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
+
+
+def _ratio(numerator, denominator, scale=100, digits=1):
+    return round(numerator * scale / denominator, digits) if denominator else None
+
+
+# --- Stock on hand ----------------------------------------------------------------------------
+
+
+def _rate_weeks(today: date) -> tuple[date, date]:
+    current = week_start_of(today)
+    return current - timedelta(weeks=RATE_WEEKS), current - timedelta(weeks=1)
+
+
+def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> list[dict]:
+    """Stock on hand now per département and product, and days left at the recent rate."""
+    today = today or timezone.localdate()
+    conditions, params = ["ph.region_id = %s", "ph.is_active"], [f.region.pk]
+    if f.departement:
+        conditions.append("ph.departement_id = %s")
+        params.append(f.departement.pk)
+    if f.epci:
+        conditions.append("co.epci_id = %s")
+        params.append(f.epci.pk)
+    if f.product:
+        conditions.append("sl.product_id = %s")
+        params.append(f.product.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT ph.departement_id, sl.product_id, sum(sl.on_hand), sum(sl.on_hand - sl.reserved),
+                   count(*) FILTER (WHERE sl.on_hand - sl.reserved <= 0 OR sl.sold_out_at IS NOT NULL)
+            FROM pharmacies_stocklevel sl
+            JOIN pharmacies_pharmacy ph ON ph.id = sl.pharmacy_id
+            JOIN territories_commune co ON co.insee_code = ph.commune_id
+            WHERE {" AND ".join(conditions)}
+            GROUP BY ph.departement_id, sl.product_id
+            """,  # noqa: S608 (conditions are constants)
+            params,
+        )
+        stock = {
+            (dep, product): (on_hand, available) for dep, product, on_hand, available, _n in cursor.fetchall()
+        }
+    first, last = _rate_weeks(today)
+    dispensed = {
+        (row["departement"], row["product"]): row["quantity"]
+        for row in _scoped(DispensationWeek.objects, f)
+        .filter(week_start__range=(first, last))
+        .values("departement", "product")
+        .annotate(quantity=Sum("quantity"))
+    }
+    from pharmacies.models import Product
+
+    products = {p.pk: p for p in Product.objects.all()}
+    names = dict(Departement.objects.filter(region=f.region).values_list("code", "name"))
+    rows = []
+    for departement, product in sorted(set(stock) | set(dispensed)):
+        on_hand, available = stock.get((departement, product), (0, 0))
+        daily = dispensed.get((departement, product), 0) / (7 * RATE_WEEKS)
+        rows.append(
+            {
+                "departement": departement,
+                "departement_name": names.get(departement, departement),
+                "product": products[product].name,
+                "on_hand": on_hand,
+                "available": available,
+                "daily_rate": round(daily, 1),
+                "days_left": round(on_hand / daily, 1) if daily else None,
+            }
+        )
+    return rows
+
+
+def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[dict]:
+    """Every active pharmacy of the filter with each product (or the chosen one): level, band, days left.
+
+    A pharmacy that never received a product counts as out of stock for it.
+    """
+    today = today or timezone.localdate()
+    first, last = _rate_weeks(today)
+    conditions, params = (
+        ["ph.region_id = %(region)s", "ph.is_active", "pr.is_active"],
+        {"region": f.region.pk},
+    )
+    if f.departement:
+        conditions.append("ph.departement_id = %(departement)s")
+        params["departement"] = f.departement.pk
+    if f.epci:
+        conditions.append("co.epci_id = %(epci)s")
+        params["epci"] = f.epci.pk
+    if f.product:
+        conditions.append("pr.id = %(product)s")
+        params["product"] = f.product.pk
+    params.update({"first": first, "last": last})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT ph.id, ph.finess, ph.name, co.name, ph.departement_id, ph.latitude, ph.longitude,
+                   pr.name, coalesce(sl.on_hand, 0), coalesce(sl.on_hand - sl.reserved, 0),
+                   sl.sold_out_at IS NOT NULL, sl.updated_at, coalesce(rate.dispensed, 0)
+            FROM pharmacies_pharmacy ph
+            JOIN territories_commune co ON co.insee_code = ph.commune_id
+            CROSS JOIN pharmacies_product pr
+            LEFT JOIN pharmacies_stocklevel sl ON sl.pharmacy_id = ph.id AND sl.product_id = pr.id
+            LEFT JOIN (
+                SELECT pharmacy_id, product_id, sum(dispensed) AS dispensed
+                FROM dashboards_pharmacyweek
+                WHERE region_id = %(region)s AND week_start BETWEEN %(first)s AND %(last)s
+                GROUP BY pharmacy_id, product_id
+            ) rate ON rate.pharmacy_id = ph.id AND rate.product_id = pr.id
+            WHERE {" AND ".join(conditions)}
+            """,  # noqa: S608 (conditions are constants)
+            params,
+        )
+        fetched = cursor.fetchall()
+    rows = []
+    for (
+        pk,
+        finess,
+        name,
+        commune,
+        dep,
+        lat,
+        lng,
+        product,
+        on_hand,
+        available,
+        sold_out,
+        updated,
+        sold,
+    ) in fetched:
+        daily = sold / (7 * RATE_WEEKS)
+        days_left = round(max(available, 0) / daily, 1) if daily else None
+        band = stock_band(available, sold_out)
+        rows.append(
+            {
+                "pharmacy_id": pk,
+                "finess": finess,
+                "name": name,
+                "commune": commune,
+                "departement": dep,
+                "latitude": lat,
+                "longitude": lng,
+                "product": product,
+                "on_hand": on_hand,
+                "available": available,
+                "band": band,
+                "daily_rate": round(daily, 1),
+                "days_left": days_left,
+                "updated_at": updated,
+                "at_risk": band in ("none", "low")
+                or (days_left is not None and days_left < ABOUT_TO_RUN_OUT_DAYS),
+            }
+        )
+    return rows
+
+
+BANDS = ("none", "low", "medium", "high")
+
+
+def band_counts(stock_rows: list[dict]) -> list[dict]:
+    counts = dict.fromkeys(BANDS, 0)
+    for row in stock_rows:
+        counts[row["band"]] += 1
+    return [{"band": band, "count": counts[band]} for band in BANDS]
+
+
+def at_risk_pharmacies(stock_rows: list[dict]) -> list[dict]:
+    """Out of stock first, then the fewest days left, then the lowest stock."""
+    rows = [row for row in stock_rows if row["at_risk"]]
+    rows.sort(
+        key=lambda row: (
+            row["band"] != "none",
+            row["days_left"] if row["days_left"] is not None else float("inf"),
+            row["available"],
+            row["name"],
+        )
+    )
+    return rows
+
+
+# --- Flows ------------------------------------------------------------------------------------
+
+
+def weekly_flows(f: DashboardFilters) -> list[dict]:
+    """Per week: arrivals at pharmacies by source, deliveries to centres and labs, dispensations."""
+    from dashboards.models import PharmacyWeek
+
+    pharmacy = {
+        row["week_start"]: row
+        for row in _scoped(PharmacyWeek.objects, f)
+        .filter(week_start__range=(f.first_week, f.last_week))
+        .values("week_start")
+        .annotate(
+            national=Sum("arrived_national"),
+            regional=Sum("arrived_regional"),
+            donation=Sum("arrived_donation"),
+            dispensed=Sum("dispensed"),
+        )
+    }
+    sites = _care_site_deliveries(f)
+    rows = []
+    for week in f.weeks:
+        base = pharmacy.get(week, {})
+        row = {
+            "week_start": week,
+            "national": base.get("national") or 0,
+            "regional": base.get("regional") or 0,
+            "donation": base.get("donation") or 0,
+            "covid_centre": sites.get((week, CareSiteKind.COVID_CENTRE), 0),
+            "lab": sites.get((week, CareSiteKind.LAB), 0),
+            "dispensed": base.get("dispensed") or 0,
+        }
+        row["arrivals"] = (
+            row["national"] + row["regional"] + row["donation"] + row["covid_centre"] + row["lab"]
+        )
+        rows.append(row)
+    return rows
+
+
+def _care_site_deliveries(f: DashboardFilters) -> dict[tuple[date, str], int]:
+    """Masks received by COVID centres and labs from the regional stock (live: a small table)."""
+    start, end = f.moment_range
+    shipments = Shipment.objects.filter(
+        region=f.region, care_site__isnull=False, received_at__gte=start, received_at__lt=end
+    )
+    if f.departement:
+        shipments = shipments.filter(care_site__commune__departement=f.departement)
+    if f.epci:
+        shipments = shipments.filter(care_site__commune__epci=f.epci)
+    if f.product:
+        shipments = shipments.filter(product=f.product)
+    totals: dict[tuple[date, str], int] = {}
+    for delivered_at, kind, quantity in shipments.values_list("received_at", "care_site__kind", "quantity"):
+        key = (week_start_of(delivered_at), kind)
+        totals[key] = totals.get(key, 0) + quantity
+    return totals
+
+
+# --- Professions, quotas, coverage -------------------------------------------------------------
+
+PROFESSION_LABELS = dict(Profession.choices)
+
+
+def dispensations_by_profession(f: DashboardFilters) -> list[dict]:
+    rows = list(
+        _scoped(DispensationWeek.objects, f)
+        .filter(week_start__range=(f.first_week, f.last_week))
+        .values("profession")
+        .annotate(quantity=Sum("quantity"), dispensations=Sum("dispensation_count"))
+        .order_by("-quantity", "profession")
+    )
+    total = sum(row["quantity"] for row in rows)
+    for row in rows:
+        row["profession_label"] = str(PROFESSION_LABELS.get(row["profession"], row["profession"]))
+        row["share"] = _ratio(row["quantity"], total)
+    return rows
+
+
+def quota_use(f: DashboardFilters) -> list[dict]:
+    """Per profession: masks received against the weekly quotas of those served."""
+    rows = list(
+        _scoped(ServedWeek.objects, f)
+        .filter(week_start__range=(f.first_week, f.last_week))
+        .values("profession")
+        .annotate(
+            professionals=Count("professional", distinct=True),
+            professional_weeks=Count("id"),
+            quantity=Sum("quantity"),
+            quota=Sum("quota"),
+            quota_used_up=Count("id", filter=Q(quantity__gte=F("quota"))),
+        )
+        .order_by("profession")
+    )
+    for row in rows:
+        row["profession_label"] = str(PROFESSION_LABELS.get(row["profession"], row["profession"]))
+        row["use_rate"] = _ratio(row["quantity"], row["quota"])
+    return rows
+
+
+def _epci_names(f: DashboardFilters) -> dict[str | None, str]:
+    return dict(Epci.objects.filter(region=f.region).values_list("code", "name"))
+
+
+def coverage_by_epci(f: DashboardFilters) -> list[dict]:
+    """Per EPCI of practice: professionals known, referenced at a pharmacy, served in the period."""
+    census = {
+        row["epci"]: row
+        for row in _scoped(ProfessionalCensus.objects, f, product=False)
+        .values("epci")
+        .annotate(known=Sum("known"), referenced=Sum("referenced"))
+    }
+    served = dict(
+        _scoped(ServedWeek.objects, f)
+        .filter(week_start__range=(f.first_week, f.last_week))
+        .values("epci")
+        .annotate(served=Count("professional", distinct=True))
+        .values_list("epci", "served")
+    )
+    names = _epci_names(f)
+    rows = []
+    for epci in set(census) | set(served):
+        known = census.get(epci, {}).get("known") or 0
+        referenced = census.get(epci, {}).get("referenced") or 0
+        rows.append(
+            {
+                "epci": epci or "",
+                "epci_name": names.get(epci, epci) or "Hors EPCI",
+                "known": known,
+                "referenced": referenced,
+                "served": served.get(epci, 0),
+                "coverage": _ratio(served.get(epci, 0), referenced),
+            }
+        )
+    rows.sort(key=lambda row: row["epci_name"])
+    return rows
+
+
+def access_to_care(f: DashboardFilters) -> list[dict]:
+    """Professionals (and doctors) per 10,000 inhabitants per EPCI; priority zones flagged.
+
+    Whole EPCIs: a département filter keeps the EPCIs with a commune in it, counted entirely,
+    so that professionals and population cover the same territory.
+    """
+    epcis = Epci.objects.filter(region=f.region)
+    if f.epci:
+        epcis = epcis.filter(pk=f.epci.pk)
+    elif f.departement:
+        epcis = epcis.filter(
+            pk__in=Commune.objects.filter(departement=f.departement).values("epci").distinct()
+        )
+    census = {
+        row["epci"]: row
+        for row in ProfessionalCensus.objects.filter(epci__in=epcis)
+        .values("epci")
+        .annotate(known=Sum("known"), doctors=Sum("known", filter=Q(profession=Profession.MEDECIN)))
+    }
+    zones = set(PriorityZone.objects.filter(is_active=True, epci__in=epcis).values_list("epci_id", flat=True))
+    rows = []
+    for code, name, population in epcis.order_by("name").values_list("code", "name", "population"):
+        known = census.get(code, {}).get("known") or 0
+        doctors = census.get(code, {}).get("doctors") or 0
+        rows.append(
+            {
+                "epci": code,
+                "epci_name": name,
+                "population": population,
+                "professionals": known,
+                "per_10000": _ratio(known, population, scale=10_000),
+                "doctors": doctors,
+                "doctors_per_10000": _ratio(doctors, population, scale=10_000),
+                "priority_zone": code in zones,
+            }
+        )
+    return rows
+
+
+# --- Solidarity consultations ------------------------------------------------------------------
+
+
+def consultations_by_zone(f: DashboardFilters) -> list[dict]:
+    """Per priority zone over the period: slots offered, booked, attended, no-shows, doctors found."""
+    zones = PriorityZone.objects.filter(region=f.region).select_related("epci")
+    if f.epci:
+        zones = zones.filter(epci=f.epci)
+    elif f.departement:
+        zones = zones.filter(
+            epci__in=Commune.objects.filter(departement=f.departement).values("epci").distinct()
+        )
+    zones = list(zones.order_by("epci__name"))
+    start, end = f.moment_range
+    offered = dict(
+        Slot.objects.filter(
+            mission__site__zone__in=zones,
+            mission__status=MissionStatus.PUBLISHED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .values("mission__site__zone")
+        .annotate(n=Count("id"))
+        .values_list("mission__site__zone", "n")
+    )
+    bookings = {
+        row["slot__mission__site__zone"]: row
+        for row in Booking.objects.filter(
+            slot__mission__site__zone__in=zones,
+            slot__starts_at__gte=start,
+            slot__starts_at__lt=end,
+            status__in=ACTIVE_BOOKING_STATUSES,
+        )
+        .values("slot__mission__site__zone")
+        .annotate(
+            booked=Count("id"),
+            attended=Count("id", filter=Q(status=BookingStatus.ATTENDED)),
+            no_show=Count("id", filter=Q(status=BookingStatus.NO_SHOW)),
+            without_doctor=Count("id", filter=Q(has_regular_doctor=False)),
+            new_doctor=Count("id", filter=Q(became_regular_doctor=True)),
+        )
+    }
+    rows = []
+    for zone in zones:
+        counts = bookings.get(zone.pk, {})
+        booked = counts.get("booked", 0)
+        rows.append(
+            {
+                "zone": zone.epci.name,
+                "epci": zone.epci_id,
+                "active": zone.is_active,
+                "offered": offered.get(zone.pk, 0),
+                "booked": booked,
+                "attended": counts.get("attended", 0),
+                "no_show": counts.get("no_show", 0),
+                "without_doctor": counts.get("without_doctor", 0),
+                "without_doctor_share": _ratio(counts.get("without_doctor", 0), booked),
+                "new_doctor": counts.get("new_doctor", 0),
+            }
+        )
+    return rows
+
+
+# --- Per-professional export -------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "created_at",
+    "professional__rpps",
+    "professional__adeli",
+    "professional__last_name",
+    "professional__first_name",
+    "professional__profession",
+    "pharmacy__finess",
+    "pharmacy__name",
+    "product__code",
+    "quantity",
+    "period_start",
+    "policy__quantity",
+)
+
+
+def dispensations_for_export(*, region_code: str, start: date, end: date):
+    """The region's dispensations of [start, end] (Paris days), oldest first, as tuples.
+
+    Streams through a server-side cursor (`iterator`); the range on `created_at` uses the
+    dispensation's created_at index, the region comes from the pharmacy.
+    """
+    since = week_bounds(start)[0]
+    until = week_bounds(end)[0] + timedelta(days=1)
+    return (
+        Dispensation.objects.filter(
+            pharmacy__region_id=region_code, created_at__gte=since, created_at__lt=until
+        )
+        .order_by("created_at", "id")
+        .values_list(*EXPORT_COLUMNS)
+        .iterator(chunk_size=5000)
+    )
