@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from gomask.errors import NotAllowed, NotFound
 from pharmacies.models import (
@@ -62,6 +63,18 @@ LEDGER_PAGE_SIZE = 25
 # radius is reached: a city answers from a few streets, the countryside from further out.
 INITIAL_SEARCH_KM = 5.0
 SEARCH_WIDENING = 2.5
+
+
+BAND_LABELS = {
+    "high": _l("100 masques et plus"),
+    "medium": _l("30 à 99 masques"),
+    "low": _l("1 à 29 masques"),
+    "none": _l("Pas de stock"),
+}
+
+
+def band_label(band: str, sold_out: bool = False) -> str:
+    return str(_l("Épuisé") if sold_out else BAND_LABELS[band])
 
 
 def stock_band(available: int, sold_out: bool) -> str:
@@ -221,3 +234,15 @@ def nearest_pharmacies(
         return [dict(zip(columns.keys(), values, strict=True)) for values in candidates]
 
     return _widening_search(fetch, latitude=latitude, longitude=longitude, radius_km=radius_km, limit=limit)
+
+
+def pharmacy_movement(pharmacy: Pharmacy, movement_id) -> StockMovement:
+    """A movement of this pharmacy's ledger; any other id (or someone else's) is not found."""
+    movement = (
+        StockMovement.objects.select_related("product").filter(pk=movement_id, pharmacy=pharmacy).first()
+        if str(movement_id).isdigit()
+        else None
+    )
+    if movement is None:
+        raise NotFound(_("Mouvement introuvable."))
+    return movement

@@ -1,9 +1,14 @@
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gomask.errors import InvalidInput
+from accounts.permissions import PROFESSIONAL, user_may_act_as
+from gomask.errors import InvalidInput, NotAllowed
 from gomask.identifiers import validate_adeli, validate_rpps
-from professionals.models import Profession, Professional
+from pharmacies.models import Pharmacy
+from professionals.models import Profession, Professional, Referencing
+from territories.geo import haversine_km
 from territories.geocoding import geocode_address
 
 
@@ -70,3 +75,56 @@ def register_professional(
         longitude=longitude,
         **number,
     )
+
+
+# --- Referencing: one home pharmacy at a time -------------------------------------------------
+
+# A home pharmacy is "de proximité": within this distance of the practice.
+REFERENCING_MAX_KM = 50
+
+
+def _own_professional(actor) -> Professional:
+    if not user_may_act_as(actor, PROFESSIONAL):
+        raise NotAllowed(
+            _("Seul un professionnel de santé validé peut se référencer."), code="not_a_professional"
+        )
+    professional = Professional.objects.filter(user=actor).first()
+    if professional is None:
+        raise NotAllowed(_("Votre compte n'est lié à aucun professionnel de santé."), code="no_professional")
+    return professional
+
+
+@transaction.atomic
+def reference_at_pharmacy(*, actor, pharmacy_id) -> Referencing:
+    """The professional `actor` chooses `pharmacy_id` as home pharmacy.
+
+    Changing ends the current referencing and starts the new one in the same transaction;
+    choosing the current home pharmacy again changes nothing.
+    """
+    professional = _own_professional(actor)
+    try:
+        pharmacy = Pharmacy.objects.get(pk=int(str(pharmacy_id)), is_active=True)
+    except (Pharmacy.DoesNotExist, ValueError, TypeError) as exc:
+        raise InvalidInput(_("Officine introuvable."), code="unknown_pharmacy", field="pharmacy") from exc
+    distance = haversine_km(
+        professional.latitude, professional.longitude, pharmacy.latitude, pharmacy.longitude
+    )
+    if distance > REFERENCING_MAX_KM:
+        raise InvalidInput(
+            _(
+                "Cette officine est à %(distance)d km de votre lieu d'exercice : choisissez une officine "
+                "à moins de %(limit)d km."
+            )
+            % {"distance": distance, "limit": REFERENCING_MAX_KM},
+            code="pharmacy_too_far",
+            field="pharmacy",
+        )
+    # One row lock per professional: two changes at the same moment queue here.
+    Professional.objects.select_for_update().filter(pk=professional.pk).get()
+    current = Referencing.objects.filter(professional=professional, ended_at__isnull=True).first()
+    if current is not None and current.pharmacy_id == pharmacy.pk:
+        return current
+    if current is not None:
+        current.ended_at = timezone.now()
+        current.save(update_fields=["ended_at"])
+    return Referencing.objects.create(professional=professional, pharmacy=pharmacy, created_by=actor)
