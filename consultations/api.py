@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consultations import selectors, services
+from consultations.forms import PlaceField
 from consultations.serializers import (
     BookingInputSerializer,
     BookingSerializer,
@@ -23,7 +24,6 @@ from consultations.serializers import (
 )
 from consultations.views import client_key
 from gomask.errors import InvalidInput
-from territories.forms import CommuneField
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Données invalides"),
@@ -53,7 +53,7 @@ class SiteSearchView(APIView):
         query = SiteSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            commune = CommuneField().clean(query.validated_data["q"])
+            commune = PlaceField().clean(query.validated_data["q"])
         except ValidationError as exc:
             message = " ".join(exc.messages)
             raise InvalidInput(message, code="invalid_commune", field="q") from exc

@@ -22,8 +22,21 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
+class PlaceField(CommuneField):
+    """A commune, or a postal code standing for its most populated commune (distances only)."""
+
+    def resolve(self, text: str):
+        from territories.selectors import find_communes
+
+        if len(text) == 5 and text.isdigit():
+            matches = find_communes(text, limit=1)
+            if matches:
+                return matches[0]
+        return super().resolve(text)
+
+
 class SearchForm(forms.Form):
-    q = CommuneField(label=_("Votre commune ou code postal"))
+    q = PlaceField(label=_("Votre commune ou code postal"))
 
 
 class BookingForm(forms.Form):
@@ -70,14 +83,14 @@ class VolunteerProfileForm(forms.Form):
 
 class AvailabilityForm(forms.Form):
     start_date = forms.DateField(label=_("Disponible du"), widget=DateInput())
-    end_date = forms.DateField(label=_("au"), widget=DateInput())
+    end_date = forms.DateField(label=_("Jusqu'au"), widget=DateInput())
 
 
 class MissionForm(forms.Form):
     volunteer = forms.ChoiceField(label=_("Médecin solidaire"))
     site = forms.ChoiceField(label=_("Lieu de consultation"))
-    start_date = forms.DateField(label=_("Du"), widget=DateInput())
-    end_date = forms.DateField(label=_("Au"), widget=DateInput())
+    start_date = forms.DateField(label=_("Premier jour"), widget=DateInput())
+    end_date = forms.DateField(label=_("Dernier jour"), widget=DateInput())
     lodging_note = forms.CharField(label=_("Hébergement prévu"), max_length=255, required=False)
 
     def __init__(self, *args, volunteers=(), sites=(), **kwargs):

@@ -649,7 +649,7 @@ def publish_slots(
 ) -> int:
     """Create the mission's slots day by day and open them (first to priority patients)."""
     now = _now(now)
-    minutes = slot_minutes or settings.CONSULTATION_SLOT_MINUTES
+    minutes = settings.CONSULTATION_SLOT_MINUTES if slot_minutes is None else slot_minutes
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 120:
         raise InvalidInput(_("La durée d'un créneau va de 5 à 120 minutes."), code="invalid_slot_minutes")
     if day_end <= day_start:

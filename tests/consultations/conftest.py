@@ -82,7 +82,7 @@ def volunteer(doctor, riscle_site):
     return make_volunteer(doctor, riscle_site)
 
 
-def publish(mission: Mission, user, *, open_to_all: bool = True, day_start=time(9, 0), day_end=time(12, 0)):
+def publish(mission: Mission, user, *, open_to_all: bool = True, day_start=time(9, 0), day_end=time(13, 0)):
     """Publish 20-minute slots; open_to_all puts the priority window in the past."""
     now = timezone.now() - timedelta(hours=49) if open_to_all else timezone.now()
     services.publish_slots(user=user, mission_id=mission.pk, day_start=day_start, day_end=day_end, now=now)
