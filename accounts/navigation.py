@@ -13,6 +13,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
+        (_("Trouver des masques"), "professionals:find_masks"),
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home"),

@@ -92,3 +92,86 @@ def seed_accounts() -> list[tuple[str, str]]:
         user=pharmacist, pharmacy=pharmacy, defaults={"is_owner": True, "status": MembershipStatus.ACTIVE}
     )
     return [("Pharmacien (Riscle)", pharmacist.email)]
+
+
+# --- Stock ------------------------------------------------------------------------------------
+# Most officines have surgical masks, fewer have FFP2, a few declared themselves sold out.
+# Each level gets one arrival movement of the same quantity, so level == ledger.
+
+SURGICAL_SHARE = 0.85
+FFP2_SHARE = 0.55
+SOLD_OUT_SHARE = 0.05
+DEMO_PHARMACY_STOCK = {"surgical": 240, "ffp2": 60}
+
+
+def _demo_quantity(product_code: str, rng: random.Random) -> int:
+    if product_code == "ffp2":
+        return rng.choice([rng.randint(5, 29), rng.randint(30, 99), rng.randint(100, 200)])
+    return rng.choice([rng.randint(5, 29), rng.randint(30, 99), rng.randint(100, 600), rng.randint(100, 600)])
+
+
+def seed_stock(*, regions: list[str] | None) -> int:
+    """Stock levels and their arrival movements for pharmacies that have none yet (idempotent:
+    each pharmacy's draw depends on its FINESS number only, so a second run adds nothing)."""
+    from django.utils import timezone
+
+    from pharmacies.catalogue import ensure_products
+    from pharmacies.models import ArrivalSource, MovementKind, Product, StockLevel, StockMovement
+
+    ensure_products()
+    products = {product.code: product for product in Product.objects.filter(code__in=["surgical", "ffp2"])}
+    stocked = set(StockLevel.objects.values_list("pharmacy_id", flat=True).distinct())
+    pharmacies = Pharmacy.objects.order_by("finess").values_list("pk", "finess")
+    if regions:
+        pharmacies = pharmacies.filter(region_id__in=regions)
+    sources = [ArrivalSource.NATIONAL, ArrivalSource.REGIONAL, ArrivalSource.COMPANY_DONATION]
+    now = timezone.now()
+    created = 0
+    batch: list[tuple[StockLevel, str]] = []
+
+    def flush():
+        levels = StockLevel.objects.bulk_create([level for level, _source in batch], batch_size=2000)
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    level=level,
+                    pharmacy_id=level.pharmacy_id,
+                    product_id=level.product_id,
+                    kind=MovementKind.ARRIVAL,
+                    on_hand_delta=level.on_hand,
+                    on_hand_after=level.on_hand,
+                    reserved_after=0,
+                    source=source,
+                    reason="Données de démonstration",
+                )
+                for level, (_level, source) in zip(levels, batch, strict=True)
+            ],
+            batch_size=2000,
+        )
+        batch.clear()
+
+    for pharmacy_id, finess in pharmacies.iterator(chunk_size=5000):
+        if pharmacy_id in stocked:
+            continue
+        rng = random.Random(f"demo-stock-{finess}")
+        for code, share in [("surgical", SURGICAL_SHARE), ("ffp2", FFP2_SHARE)]:
+            if finess == DEMO_PHARMACY_FINESS:
+                quantity = DEMO_PHARMACY_STOCK[code]
+            elif rng.random() < share:
+                quantity = _demo_quantity(code, rng)
+            else:
+                continue
+            sold_out = finess != DEMO_PHARMACY_FINESS and rng.random() < SOLD_OUT_SHARE
+            level = StockLevel(
+                pharmacy_id=pharmacy_id,
+                product=products[code],
+                on_hand=quantity,
+                sold_out_at=now if sold_out else None,
+            )
+            batch.append((level, rng.choice(sources)))
+            created += 1
+        if len(batch) >= 5000:
+            flush()
+    if batch:
+        flush()
+    return created

@@ -125,3 +125,16 @@ def seed_accounts() -> list[tuple[str, str]]:
         )
         logins.append((f"{Profession(profession).label} (Riscle)", email))
     return logins
+
+
+def seed_referencings() -> None:
+    """The demo nurse's home pharmacy is the demo pharmacist's officine in Riscle (idempotent)."""
+    from pharmacies.demo import DEMO_PHARMACY_FINESS
+    from professionals.models import Referencing
+
+    nurse = Professional.objects.filter(user__email="infirmiere@demo.gomask.fr").first()
+    pharmacy = Pharmacy.objects.filter(finess=DEMO_PHARMACY_FINESS).first()
+    if nurse is None or pharmacy is None:
+        return
+    if not Referencing.objects.filter(professional=nurse, ended_at__isnull=True).exists():
+        Referencing.objects.create(professional=nurse, pharmacy=pharmacy)

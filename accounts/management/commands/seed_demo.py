@@ -34,6 +34,8 @@ class Command(BaseCommand):
             )
             logins = pharmacies_demo.seed_accounts() + professionals_demo.seed_accounts()
             logins += seed_staff_accounts()
+            pharmacies_demo.seed_stock(regions=regions)
+            professionals_demo.seed_referencings()
             consultations_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
