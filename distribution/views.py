@@ -220,7 +220,8 @@ def counter_professional(request, professional_id: int):
         refusal = str(error.message)
     products = selectors.active_products()
     options_here = list(selectors.active_reservations(professional, pharmacy=pharmacy))
-    initial = {}
+    quota_rows = selectors.quota_overview(professional)
+    initial = {"product": next((row.product.code for row in quota_rows if row.policy), None)}
     if options_here:
         initial = {"product": options_here[0].product.code, "quantity": options_here[0].quantity}
     form = DispenseForm(request.POST or None, products=products, initial=initial)
@@ -263,7 +264,7 @@ def counter_professional(request, professional_id: int):
             "pharmacy": pharmacy,
             "professional": professional,
             "refusal": refusal,
-            "quotas": selectors.quota_overview(professional),
+            "quotas": quota_rows,
             "history": selectors.period_dispensations(professional),
             "options_here": options_here,
             "form": form,
@@ -322,7 +323,11 @@ def reserve(request):
         chosen = Pharmacy.objects.select_related("commune").filter(pk=int(wanted), is_active=True).first()
         if chosen is not None and chosen not in pharmacies:
             pharmacies = [chosen, *pharmacies]
-    initial = {"pharmacy": chosen.pk if chosen else None}
+    quota_rows = selectors.quota_overview(professional)
+    initial = {
+        "pharmacy": chosen.pk if chosen else None,
+        "product": next((row.product.code for row in quota_rows if row.policy), None),
+    }
     if request.GET.get("product") in {product.code for product in products}:
         initial["product"] = request.GET["product"]
     form = ReserveForm(request.POST or None, pharmacies=pharmacies, products=products, initial=initial)
@@ -364,7 +369,7 @@ def reserve(request):
             "form": form,
             "chosen": chosen,
             "stock_here": stock_here,
-            "quotas": selectors.quota_overview(professional),
+            "quotas": quota_rows,
             "max_quantity": MAX_QUANTITY,
         },
         status=status,
