@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from consultations import demo as consultations_demo
 from dashboards import demo as dashboards_demo
+from distribution import demo as distribution_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             logins += seed_staff_accounts()
             pharmacies_demo.seed_stock(regions=regions)
             professionals_demo.seed_referencings()
+            distribution_demo.seed()
             consultations_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
