@@ -395,7 +395,7 @@ def _queue_fan_out(bulletin_id: int) -> None:
         fan_out_bulletin.apply_async((bulletin_id,), retry=False)
     except Exception:  # noqa: BLE001 - the relay restarts the fan-out once the broker is back
         logging.getLogger("notifications").warning(
-            "Broker unavailable: bulletin %s fan-out postponed", bulletin_id
+            "Broker unavailable: bulletin %s fan-out postponed", bulletin_id, exc_info=True
         )
         CrisisBulletin.objects.filter(pk=bulletin_id).update(fanout_enqueued_at=None)
 

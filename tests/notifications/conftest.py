@@ -4,9 +4,12 @@ on real Redis, and a spare `redis-server` that a test may stop and start again."
 import contextlib
 import socket
 import subprocess
+import threading
 import time
+import uuid
 
 import pytest
+from celery import shared_task
 from django.core import mail
 
 from notifications import sms
@@ -70,8 +73,11 @@ def broker(app, url: str):
 
 
 def _reset_pools(app):
+    from kombu import pools
+
     with contextlib.suppress(Exception):
         app.pool.force_close_all()
+    pools.reset()  # kombu's global producer pools would keep connections to the old broker
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -176,3 +182,23 @@ def spare_redis():
     server.start()
     yield server
     server.stop()
+
+
+# A task the worker runs after everything queued before it (solo pool, FIFO queue):
+# waiting for it proves the worker has handled the earlier messages.
+_drained: dict[str, threading.Event] = {}
+
+
+@shared_task(name="tests.notifications.sentinel")
+def sentinel(key: str) -> None:
+    _drained[key].set()
+
+
+def drain(timeout: float = WAIT_SECONDS) -> None:
+    key = uuid.uuid4().hex
+    _drained[key] = threading.Event()
+    sentinel.apply_async((key,))
+    drained = _drained[key].wait(timeout)
+    _drained.pop(key, None)
+    if not drained:
+        pytest.fail("the worker did not drain its queue")
