@@ -76,7 +76,9 @@ def _admin_connection():
 
 def database_exists(name: str = BENCH_DATABASE) -> bool:
     with _admin_connection() as connection:
-        return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        return (
+            connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        )
 
 
 def create_database(name: str = BENCH_DATABASE, *, drop: bool = False) -> None:
@@ -84,7 +86,9 @@ def create_database(name: str = BENCH_DATABASE, *, drop: bool = False) -> None:
 
     with _admin_connection() as connection:
         if drop:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
