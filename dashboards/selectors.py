@@ -364,15 +364,15 @@ def quota_use(f: DashboardFilters) -> list[dict]:
         .annotate(
             professionals=Count("professional", distinct=True),
             professional_weeks=Count("id"),
-            quantity=Sum("quantity"),
-            quota=Sum("quota"),
+            received=Sum("quantity"),
+            quota_total=Sum("quota"),
             quota_used_up=Count("id", filter=Q(quantity__gte=F("quota"))),
         )
         .order_by("profession")
     )
     for row in rows:
         row["profession_label"] = str(PROFESSION_LABELS.get(row["profession"], row["profession"]))
-        row["use_rate"] = _ratio(row["quantity"], row["quota"])
+        row["use_rate"] = _ratio(row["received"], row["quota_total"])
     return rows
 
 
@@ -431,12 +431,12 @@ def access_to_care(f: DashboardFilters) -> list[dict]:
         row["epci"]: row
         for row in ProfessionalCensus.objects.filter(epci__in=epcis)
         .values("epci")
-        .annotate(known=Sum("known"), doctors=Sum("known", filter=Q(profession=Profession.MEDECIN)))
+        .annotate(total=Sum("known"), doctors=Sum("known", filter=Q(profession=Profession.MEDECIN)))
     }
     zones = set(PriorityZone.objects.filter(is_active=True, epci__in=epcis).values_list("epci_id", flat=True))
     rows = []
     for code, name, population in epcis.order_by("name").values_list("code", "name", "population"):
-        known = census.get(code, {}).get("known") or 0
+        known = census.get(code, {}).get("total") or 0
         doctors = census.get(code, {}).get("doctors") or 0
         rows.append(
             {

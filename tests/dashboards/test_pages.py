@@ -1,0 +1,193 @@
+"""The regional dashboard page, its filters and its per-panel CSV: figures computed from `world`."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from dashboards.services import refresh_rollups
+from tests.factories import commune
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("dashboards:dashboard")
+
+
+def panel_table(html: str, slug: str) -> str:
+    start = html.index(f'id="panel-{slug}"')
+    return html[start : html.index("</section>", start)]
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+@pytest.fixture
+def ars_client(client, ars_occitanie, world):
+    refresh_rollups()
+    client.force_login(ars_occitanie)
+    return client
+
+
+def test_dashboard_shows_every_panel_with_its_freshness(ars_client):
+    response = ars_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for slug in ("stock", "bands", "pharmacies", "flows", "professions", "quotas", "coverage", "access"):
+        assert f'id="panel-{slug}"' in html
+    assert "Données arrêtées au" in html
+    assert "Données en temps réel" in html
+    assert 'id="chart-data-flows"' in html
+    assert "vendor/chartjs/chart.umd.min.js" in html
+    assert "Tableau de bord — Occitanie" in html
+
+
+def test_weekly_flows_table_shows_this_weeks_arrivals_by_source_and_dispensations(ars_client, world):
+    response = ars_client.get(URL, {"product": "surgical"})
+    rows = {row["week_start"]: row for row in response.context["sections"][3]["rows"]}
+    this_week = rows[world.this_week]
+    # Arrivals: Riscle 200 national + 50 donated, Toulouse 300 regional, Auch 20 national.
+    assert (this_week["national"], this_week["regional"], this_week["donation"]) == (220, 300, 50)
+    assert this_week["dispensed"] == 8 + 6 + 5
+    assert rows[world.last_week]["dispensed"] == 10 + 18
+
+
+def test_filtering_to_a_departement_keeps_only_its_pharmacies(ars_client, world):
+    response = ars_client.get(URL, {"departement": "32", "product": "surgical"})
+    flows = {row["week_start"]: row for row in response.context["sections"][3]["rows"]}
+    assert flows[world.this_week]["dispensed"] == 8 + 6
+    assert flows[world.this_week]["regional"] == 0
+    stock = response.context["sections"][0]["rows"]
+    assert [row["departement"] for row in stock] == ["32"]
+    # Riscle 250 - 24 and Auch 20 surgical masks.
+    assert stock[0]["on_hand"] == 226 + 20
+    assert "226" not in panel_table(response.content.decode(), "flows")
+
+
+def test_stock_panel_states_days_left_at_the_last_two_weeks_rate(ars_client):
+    response = ars_client.get(URL, {"departement": "31", "product": "surgical"})
+    (row,) = response.context["sections"][0]["rows"]
+    # Toulouse: 300 - 18 - 5 = 277 masks; 18 handed over in the two previous weeks: 18/14 a day.
+    assert row["on_hand"] == 277
+    assert row["daily_rate"] == round(18 / 14, 1)
+    assert row["days_left"] == round(277 / (18 / 14), 1)
+
+
+def test_pharmacies_out_of_stock_or_low_are_listed_and_mapped(ars_client, world):
+    response = ars_client.get(URL, {"departement": "32"})
+    at_risk = response.context["sections"][2]["rows"]
+    names = {(row["name"], row["band"]) for row in at_risk}
+    # Auch holds 20 surgical masks: low.
+    assert ("Pharmacie de la Cathédrale", "low") in names
+    # No FFP2 ever reached Riscle or Auch: both are out of stock for it.
+    assert sum(1 for row in at_risk if row["band"] == "none") == 2
+    assert {point["name"] for point in response.context["map_points"]} == {row["name"] for row in at_risk}
+    bands = {row["band"]: row["count"] for row in response.context["sections"][1]["rows"]}
+    assert bands == {"none": 2, "low": 1, "medium": 0, "high": 1}
+
+
+def test_dispensations_per_profession_and_quota_use(ars_client):
+    response = ars_client.get(URL)
+    professions = {row["profession"]: row for row in response.context["sections"][4]["rows"]}
+    assert professions["infirmier"]["quantity"] == 10 + 8 + 5
+    assert professions["medecin"]["quantity"] == 18
+    quotas = {row["profession"]: row for row in response.context["sections"][5]["rows"]}
+    # The nurse: 10 of 18 last week, 13 of 18 this week; the physio used up 6 of 6.
+    assert quotas["infirmier"]["use_rate"] == round(23 * 100 / 36, 1)
+    assert quotas["masseur_kinesitherapeute"]["quota_used_up"] == 1
+    assert quotas["medecin"]["quota_used_up"] == 1
+
+
+def test_coverage_counts_referenced_and_served_professionals_by_epci(ars_client):
+    response = ars_client.get(URL)
+    coverage = {row["epci"]: row for row in response.context["sections"][6]["rows"]}
+    riscle_epci = commune("32344").epci_id
+    # Riscle: nurse (referenced, served) and physio (not referenced, served).
+    assert (coverage[riscle_epci]["known"], coverage[riscle_epci]["referenced"]) == (2, 1)
+    assert coverage[riscle_epci]["served"] == 2
+    toulouse_epci = commune("31555").epci_id
+    assert coverage[toulouse_epci]["coverage"] == 100.0
+
+
+def test_access_to_care_uses_real_populations_and_flags_priority_zones(ars_client, zone_consultations):
+    response = ars_client.get(URL, {"departement": "32"})
+    access = {row["epci"]: row for row in response.context["sections"][7]["rows"]}
+    epci = commune("32344").epci
+    row = access[epci.code]
+    assert row["population"] == epci.population > 0
+    assert row["professionals"] == 2
+    assert row["per_10000"] == round(2 * 10_000 / epci.population, 1)
+    assert row["priority_zone"] is True
+    assert 'class="priority-zone"' in panel_table(response.content.decode(), "access")
+
+
+def test_consultations_per_priority_zone(ars_client, zone_consultations):
+    response = ars_client.get(URL)
+    (row,) = response.context["sections"][8]["rows"]
+    assert row["zone"] == zone_consultations.epci.name
+    assert (row["offered"], row["booked"], row["attended"], row["no_show"]) == (4, 3, 1, 1)
+    assert row["without_doctor_share"] == round(2 * 100 / 3, 1)
+    assert row["new_doctor"] == 1
+
+
+def test_tables_render_without_javascript_with_captions_and_headers(ars_client):
+    html = ars_client.get(URL).content.decode()
+    table = panel_table(html, "professions")
+    assert "<caption>" in table and '<th scope="col">' in table and '<th scope="row">' in table
+    assert "<script>" not in html.replace('<script id="', "")  # no inline JS, only json_script data
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"departement": "13"}, "departement"),
+        ({"epci": "999999999"}, "epci"),
+        ({"start": "2026-02-10", "end": "2026-02-01"}, "end"),
+        ({"start": "pas-une-date"}, "start"),
+        ({"product": "gants"}, "product"),
+        ({"start": "2019-01-01", "end": "2021-01-01"}, "end"),
+    ],
+)
+def test_bad_filters_are_refused_with_a_french_message(ars_client, params, field):
+    response = ars_client.get(URL, params)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_panel_csv_has_the_tables_figures(ars_client, world):
+    response = ars_client.get(reverse("dashboards:panel_csv", args=["professions"]), {"product": "surgical"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response)
+    assert rows[0] == ["Profession", "Masques délivrés", "Délivrances", "Part des masques"]
+    by_profession = {row[0]: row for row in rows[1:]}
+    assert by_profession["Infirmier"][1:3] == ["23", "3"]
+    assert by_profession["Médecin"][1:3] == ["18", "1"]
+
+
+def test_flows_csv_lists_every_week_of_the_period(ars_client, world):
+    rows = csv_rows(ars_client.get(reverse("dashboards:panel_csv", args=["flows"])))
+    weeks = [row[0] for row in rows[1:]]
+    assert world.this_week.isoformat() in weeks and world.last_week.isoformat() in weeks
+    assert len(weeks) == 4
+
+
+def test_unknown_panel_csv_is_404(ars_client):
+    assert ars_client.get(reverse("dashboards:panel_csv", args=["inconnu"])).status_code == 404
+
+
+def test_administrator_picks_a_region(client, administrator, world):
+    refresh_rollups()
+    client.force_login(administrator)
+    response = client.get(URL, {"region": "76", "departement": "31"})
+    assert response.status_code == 200
+    assert response.context["filters"].region.code == "76"
+    assert response.context["sections"][0]["rows"][0]["on_hand"] == 277
+
+
+def test_page_is_linked_from_the_ars_home_and_the_menu(ars_client):
+    html = ars_client.get(reverse("distribution:ars_home")).content.decode()
+    assert html.count(f'href="{URL}"') >= 2
