@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from distribution.models import (
@@ -70,47 +71,67 @@ def week_start(moment: datetime | None = None) -> date:
 def policy_in_force(
     *, profession: str, product_id: int, region_code: str | None, on: date
 ) -> QuotaPolicy | None:
-    versions = QuotaPolicy.objects.filter(
-        profession=profession, product_id=product_id, effective_from__lte=on
-    ).order_by("-effective_from", "-id")
+    """One query: the latest regional version in force if any, else the latest national one."""
+    scope = Q(region__isnull=True)
     if region_code:
-        regional = versions.filter(region_id=region_code).first()
-        if regional is not None:
-            return regional
-    return versions.filter(region__isnull=True).first()
+        scope |= Q(region_id=region_code)
+    return (
+        QuotaPolicy.objects.filter(
+            scope, profession=profession, product_id=product_id, effective_from__lte=on
+        )
+        .order_by(F("region_id").asc(nulls_last=True), "-effective_from", "-id")
+        .first()
+    )
 
 
 def usage(
     *, professional_id: int, product_id: int, period_start: date, exclude_reservation_id=None
 ) -> tuple[int, int]:
-    """(received, held in active options) in the period, across every pharmacy, from the records."""
-    received = (
-        Dispensation.objects.filter(
-            professional_id=professional_id, product_id=product_id, period_start=period_start
-        ).aggregate(total=Sum("quantity"))["total"]
-        or 0
+    """(received, held in active options) in the period, across every pharmacy, from the records.
+
+    One round trip: two aggregate subqueries.
+    """
+    received = Dispensation.objects.filter(
+        professional_id=professional_id, product_id=product_id, period_start=period_start
     )
-    held_rows = Reservation.objects.filter(
+    held = Reservation.objects.filter(
         professional_id=professional_id,
         product_id=product_id,
         period_start=period_start,
         status=ReservationStatus.ACTIVE,
     )
     if exclude_reservation_id is not None:
-        held_rows = held_rows.exclude(pk=exclude_reservation_id)
-    held = held_rows.aggregate(total=Sum("quantity"))["total"] or 0
-    return received, held
+        held = held.exclude(pk=exclude_reservation_id)
+    with connection.cursor() as cursor:
+        received_sql, received_params = (
+            received.values("professional_id").annotate(t=Sum("quantity")).values("t").query.sql_with_params()
+        )
+        held_sql, held_params = (
+            held.values("professional_id").annotate(t=Sum("quantity")).values("t").query.sql_with_params()
+        )
+        cursor.execute(
+            f"SELECT COALESCE(({received_sql}), 0), COALESCE(({held_sql}), 0)",
+            [*received_params, *held_params],
+        )
+        total_received, total_held = cursor.fetchone()
+    return int(total_received), int(total_held)
 
 
 def lock_quota(*, professional_id: int, product_id: int, period_start: date) -> None:
-    """Take the (professional, product, week) lock: the first lock of every quota-taking service."""
-    QuotaUsage.objects.bulk_create(
-        [QuotaUsage(professional_id=professional_id, product_id=product_id, period_start=period_start)],
-        ignore_conflicts=True,
-    )
-    QuotaUsage.objects.select_for_update().filter(
-        professional_id=professional_id, product_id=product_id, period_start=period_start
-    ).values_list("pk", flat=True).get()
+    """Take the (professional, product, week) lock: the first lock of every quota-taking service.
+
+    One statement creates the row if needed and row-locks it (INSERT ... ON CONFLICT DO UPDATE
+    locks the existing row, like SELECT ... FOR UPDATE).
+    """
+    table = QuotaUsage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (professional_id, product_id, period_start) VALUES (%s, %s, %s) "
+            "ON CONFLICT (professional_id, product_id, period_start) "
+            "DO UPDATE SET period_start = EXCLUDED.period_start RETURNING id",
+            [professional_id, product_id, period_start],
+        )
+        cursor.fetchone()
 
 
 @dataclass(frozen=True)
