@@ -80,7 +80,7 @@ def test_the_counter_explains_a_malformed_number_or_a_too_short_name(
     client.force_login(riscle_pharmacist)
     response = client.get(reverse("distribution:counter"), {"q": query})
     assert response.status_code == 400
-    assert 'errorlist' in response.content.decode()
+    assert "errorlist" in response.content.decode()
 
 
 def test_the_counter_of_someone_elses_pharmacy_is_refused(client, riscle_pharmacist, toulouse_pharmacy):
