@@ -210,3 +210,17 @@ def test_concurrent_refreshes_queue_on_the_week_locks_and_agree_with_one_refresh
     refresh_rollups(since=world.last_week)
     assert snapshot() == concurrent
     assert sum(row[5] for row in concurrent["dispensation"]) == 47
+
+
+def test_demo_seed_lets_the_demo_ars_agent_export_and_fills_the_rollups(world):
+    from accounts.models import Role
+    from dashboards import demo
+    from tests.factories import UserFactory
+
+    agent = UserFactory(role=Role.ARS_STAFF, region_id="76", email=demo.DEMO_ARS_EMAIL)
+    demo.seed()
+    demo.seed()
+    agent.refresh_from_db()
+    assert agent.has_perm("dashboards.export_dispensations")
+    assert RollupState.objects.get(name=WEEKLY).weeks == 2
+    assert DispensationWeek.objects.aggregate(total=Sum("quantity"))["total"] == 47
