@@ -33,7 +33,7 @@ class PanelView(APIView):
 
     permission_classes = [HasRole.of(*ARS)]
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: dict})
+    @extend_schema(operation_id="dashboard_panel", parameters=FILTER_PARAMETERS, responses={200: dict})
     def get(self, request, slug):
         panel = panel_registry.PANELS.get(slug)
         if panel is None:
@@ -60,7 +60,7 @@ class PanelListView(APIView):
 
     permission_classes = [HasRole.of(*ARS)]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="dashboard_panels", responses={200: dict})
     def get(self, request):
         return Response(
             [{"panel": slug, "title": str(panel.title)} for slug, panel in panel_registry.PANELS.items()]
