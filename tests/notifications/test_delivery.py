@@ -206,20 +206,23 @@ def test_negative_control_check_then_send_without_the_atomic_claim_sends_twice(
     referenced_users(riscle_pharmacy, 20)
     arrival()
 
-    def racy_claim(delivery_id):
-        row = (
-            Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-            .values(*delivery.CLAIM_COLUMNS)
-            .first()
-        )
-        if row is None:
-            return None
-        time.sleep(0.02)  # the gap between the check and the write that the conditional UPDATE closes
-        Delivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENDING)
-        row["claim_token"] = None
-        return row
+    def racy_claim_many(delivery_ids):
+        claimed = []
+        for delivery_id in delivery_ids:
+            row = (
+                Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+                .values(*delivery.CLAIM_COLUMNS)
+                .first()
+            )
+            if row is None:
+                continue
+            time.sleep(0.02)  # the gap between the check and the write that the conditional UPDATE closes
+            Delivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENDING)
+            row["claim_token"] = None
+            claimed.append(row)
+        return claimed
 
-    monkeypatch.setattr(delivery, "claim", racy_claim)
+    monkeypatch.setattr(delivery, "claim_many", racy_claim_many)
     run_workers(list(Delivery.objects.filter(channel=Channel.EMAIL).values_list("pk", flat=True)))
     recipients = [m.to[0] for m in mail.outbox]
     assert len(recipients) > len(set(recipients)), "without the atomic claim, messages go out twice"
