@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 from consultations import selectors, services
 from consultations.forms import PlaceField
 from consultations.serializers import (
+    BookingCancelInputSerializer,
     BookingInputSerializer,
     BookingSerializer,
-    CancelInputSerializer,
-    ErrorSerializer,
+    ConsultationErrorSerializer,
     SiteResultSerializer,
     SiteSearchQuerySerializer,
 )
@@ -26,10 +26,12 @@ from consultations.views import client_key
 from gomask.errors import InvalidInput
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Données invalides"),
-    404: OpenApiResponse(ErrorSerializer, description="Introuvable"),
-    409: OpenApiResponse(ErrorSerializer, description="Créneau pris, passé, réservé en priorité…"),
-    429: OpenApiResponse(ErrorSerializer, description="Trop de demandes"),
+    400: OpenApiResponse(ConsultationErrorSerializer, description="Données invalides"),
+    404: OpenApiResponse(ConsultationErrorSerializer, description="Introuvable"),
+    409: OpenApiResponse(
+        ConsultationErrorSerializer, description="Créneau pris, passé, réservé en priorité…"
+    ),
+    429: OpenApiResponse(ConsultationErrorSerializer, description="Trop de demandes"),
 }
 
 
@@ -92,9 +94,9 @@ class BookingCancelView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=CancelInputSerializer, responses={200: BookingSerializer, **ERRORS})
+    @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingSerializer, **ERRORS})
     def post(self, request):
-        data = CancelInputSerializer(data=request.data)
+        data = BookingCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services.cancel_booking(token=data.validated_data["token"])
         return Response(_booking_payload(booking))

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 
-class SlotSerializer(serializers.Serializer):
+class ConsultationSlotSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -21,7 +21,7 @@ class SiteResultSerializer(serializers.Serializer):
     longitude = serializers.FloatField(source="site.longitude")
     distance_km = serializers.FloatField(allow_null=True)
     free_slots = serializers.IntegerField(source="free_count")
-    next_slots = SlotSerializer(many=True)
+    next_slots = ConsultationSlotSerializer(many=True)
 
 
 class SiteSearchQuerySerializer(serializers.Serializer):
@@ -44,15 +44,15 @@ class BookingInputSerializer(serializers.Serializer):
 class BookingSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Référence signée : lien de confirmation et d'annulation.")
     status = serializers.CharField()
-    slot = SlotSerializer()
+    slot = ConsultationSlotSerializer()
     site = serializers.CharField(source="slot.mission.site.name")
     cancel_url = serializers.CharField()
 
 
-class CancelInputSerializer(serializers.Serializer):
+class BookingCancelInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=500)
 
 
-class ErrorSerializer(serializers.Serializer):
+class ConsultationErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
