@@ -33,10 +33,12 @@ logger = logging.getLogger("notifications")
 
 CLAIM_SQL = """
 UPDATE notifications_delivery
-   SET status = 'sending', claim_token = %s, claimed_at = %s, attempts = attempts + 1, updated_at = %s
+   SET recovered = (status = 'sending'), status = 'sending', claim_token = %s, claimed_at = %s,
+       attempts = attempts + 1, updated_at = %s
  WHERE id IN ({ids})
    AND ((status = 'pending' AND next_attempt_at <= %s) OR (status = 'sending' AND claimed_at < %s))
-RETURNING id, kind, channel, delivery_key, address, subject, body, url, user_id, professional_id, attempts
+RETURNING id, kind, channel, delivery_key, address, subject, body, url, user_id, professional_id, attempts,
+          recovered
 """
 # Rows claimed per statement. Each row is still taken by exactly one conditional UPDATE; a
 # chunk bounds how long a claimed row may wait for its turn (100 slow SMTP sends < the claim
@@ -54,6 +56,7 @@ CLAIM_COLUMNS = [
     "user_id",
     "professional_id",
     "attempts",
+    "recovered",
 ]
 
 
@@ -191,8 +194,36 @@ class _Senders:
             self._mail = None
 
 
+def _accepted_before(claimed: dict, senders: _Senders) -> bool:
+    """For a row taken over from a dead worker: did the provider already accept it?
+
+    Backends that can look a message up by its reference (`already_accepted(key)`) say so
+    and the message is not sent again; others (plain SMTP) resend it with the same
+    Message-ID, which receiving systems use to recognise the copy.
+    """
+    if not claimed.get("recovered"):
+        return False
+    backend = senders.mail if claimed["channel"] == Channel.EMAIL else senders.sms
+    lookup = getattr(backend, "already_accepted", None)
+    if lookup is None:
+        return False
+    key = (
+        _message_id(claimed["delivery_key"])
+        if claimed["channel"] == Channel.EMAIL
+        else claimed["delivery_key"]
+    )
+    return bool(lookup(key))
+
+
 def send_claimed(claimed: dict, senders: _Senders) -> bool:
     """Send one claimed row and mark it; a failure is recorded for a later retry. True if sent."""
+    if claimed["channel"] != Channel.PORTAL and _accepted_before(claimed, senders):
+        logger.info(
+            "Delivery %s had been accepted before its worker died: marked, not resent",
+            claimed["delivery_key"],
+        )
+        _mark_sent(claimed)
+        return True
     try:
         if claimed["channel"] == Channel.PORTAL:
             return _deliver_portal(claimed)

@@ -196,6 +196,8 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set by a claim that took the row over from a worker that died mid-send.
+    recovered = models.BooleanField(default=False)
     next_attempt_at = models.DateTimeField()
     enqueued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,9 @@ class BaseSmsBackend:
     def send(self, *, to: str, body: str, key: str) -> None:
         raise NotImplementedError
 
+    # A provider that can look a message up by its reference may define
+    # `already_accepted(key) -> bool`: used after a worker died mid-send, to avoid a resend.
+
 
 class ConsoleSmsBackend(BaseSmsBackend):
     """Default: writes the SMS to the log (development, demo)."""
@@ -40,6 +43,10 @@ class LocmemSmsBackend(BaseSmsBackend):
     def send(self, *, to: str, body: str, key: str) -> None:
         with _outbox_lock:
             outbox.append({"to": to, "body": body, "key": key})
+
+    def already_accepted(self, key: str) -> bool:
+        with _outbox_lock:
+            return any(message["key"] == key for message in outbox)
 
 
 def get_sms_backend() -> BaseSmsBackend:

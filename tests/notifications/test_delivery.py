@@ -72,6 +72,30 @@ def test_a_claim_abandoned_by_a_killed_worker_is_taken_again_after_the_timeout(
     assert row.status == DeliveryStatus.SENT and row.attempts == 2
 
 
+def test_a_message_the_provider_accepted_before_its_worker_died_is_not_sent_again(
+    riscle_pharmacy, arrival, settings
+):
+    from notifications.services import set_preferences
+
+    (user,) = referenced_users(riscle_pharmacy, 1)
+    set_preferences(professional=user.professional, email=True, sms=True, portal=False)
+    arrival()
+    for row in Delivery.objects.all():
+        claimed = delivery.claim(row.pk)
+        if row.channel == Channel.SMS:  # the provider accepted it; the worker died before the mark
+            sms.get_sms_backend().send(to=row.address, body="…", key=row.delivery_key)
+        assert claimed is not None
+    Delivery.objects.update(
+        claimed_at=timezone.now() - settings.NOTIFICATIONS_CLAIM_TIMEOUT - timedelta(seconds=1)
+    )
+
+    delivery.deliver_many(all_ids())
+
+    assert len(sms.outbox) == 1  # looked up by its reference: marked, not resent
+    assert len(mail.outbox) == 1  # plain SMTP cannot be asked: sent (it had not been), same Message-ID
+    assert set(Delivery.objects.values_list("status", "recovered")) == {(DeliveryStatus.SENT, True)}
+
+
 def test_a_late_worker_cannot_mark_a_row_it_no_longer_owns(riscle_pharmacy, arrival, settings):
     referenced_users(riscle_pharmacy, 1)
     arrival()

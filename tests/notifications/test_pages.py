@@ -115,7 +115,7 @@ def test_pharmacist_call_list_shows_referenced_professionals_and_ticks_who_was_r
 ):
     notice, (user, other) = delivered_arrival
     client.force_login(riscle_pharmacist)
-    assert "Liste d&#x27;appel" in client.get(reverse("notifications:calls")).content.decode()
+    assert "Liste d'appel" in client.get(reverse("notifications:calls")).content.decode()
     page = client.get(reverse("notifications:call_list", args=[notice.pk])).content.decode()
     assert user.professional.last_name in page and "06 12 34 56 78" in page and "0 joint(s) sur 2" in page
     url = reverse("notifications:mark_reached", args=[notice.pk, user.professional.pk])
