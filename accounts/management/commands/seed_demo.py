@@ -7,6 +7,7 @@ from accounts import demo as accounts_demo
 from consultations import demo as consultations_demo
 from dashboards import demo as dashboards_demo
 from distribution import demo as distribution_demo
+from notifications import demo as notifications_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             professionals_demo.seed_referencings()
             distribution_demo.seed()
             consultations_demo.seed()
+            logins += notifications_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
