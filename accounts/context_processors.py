@@ -8,7 +8,9 @@ def navigation(request):
     authenticated = bool(user and user.is_authenticated)
     entries = NAV_BY_ROLE.get(user.role, []) if authenticated else PUBLIC_NAV
     items = []
-    for label, url_name in entries:
+    for label, url_name, *condition in entries:
+        if condition and not condition[0](user):
+            continue
         url = reverse(url_name)
         items.append({"label": label, "url": url, "active": request.path.startswith(url)})
     return {

@@ -4,19 +4,28 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
-NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
+
+def is_doctor(user) -> bool:
+    """Only médecins volunteer for solidarity consultations."""
+    from professionals.models import Profession, Professional
+
+    return Professional.objects.filter(user=user, profession=Profession.MEDECIN).exists()
+
+
+# (label, url name) or (label, url name, who among the role sees it).
+NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.PHARMACIST: [
         (_("Mon officine"), "pharmacies:home"),
-        (_("Appels après arrivage"), "notifications:calls"),
         (_("Comptoir"), "distribution:counter"),
         (_("Envois de l'ARS"), "distribution:pharmacy_shipments"),
+        (_("Appels après arrivage"), "notifications:calls"),
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
         (_("Trouver des masques"), "professionals:find_masks"),
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
-        (_("Consultations solidaires"), "consultations:volunteer_home"),
+        (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.ARS_STAFF: [
@@ -26,7 +35,6 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
-        (_("Espace CPTS"), "distribution:ars_home"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.PATIENT: [

@@ -14,7 +14,7 @@ LANDING_BY_ROLE = {
     Role.PHARMACIST: "pharmacies:home",
     Role.PROFESSIONAL: "professionals:home",
     Role.ARS_STAFF: "distribution:ars_home",
-    Role.CPTS_COORDINATOR: "distribution:ars_home",
+    Role.CPTS_COORDINATOR: "notifications:bulletins",
     Role.PATIENT: "consultations:patient_home",
     Role.ADMIN: "accounts:pending_accounts",
 }
