@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 # Pages a user without TOTP may still reach: enrolment itself, logout, static files.
 _ALWAYS_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
@@ -27,7 +28,7 @@ class RequireStaffMfaMiddleware:
                 return JsonResponse(
                     {
                         "code": "mfa_required",
-                        "message": "Activez la double authentification (TOTP) pour continuer.",
+                        "message": _("Activez la double authentification (TOTP) pour continuer."),
                     },
                     status=403,
                 )

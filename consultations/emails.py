@@ -49,7 +49,7 @@ def _context(booking, token: str | None = None) -> dict:
 def send_confirmation(booking, *, token: str, now) -> None:
     message = EmailMessage(
         subject=_("Votre consultation solidaire du %(date)s")
-        % {"date": timezone.localtime(booking.slot.starts_at).strftime("%d/%m/%Y à %H:%M")},
+        % {"date": timezone.localtime(booking.slot.starts_at).strftime(_("%d/%m/%Y à %H:%M"))},
         body=render_to_string("consultations/email/confirmation.txt", _context(booking, token)),
         to=[booking.email],
     )

@@ -247,7 +247,9 @@ def book_slot(
                         "de médecin traitant. Il sera ouvert à tous ensuite."
                     )
                     % {
-                        "date": timezone.localtime(mission.priority_until, PARIS).strftime("%d/%m/%Y à %H:%M")
+                        "date": timezone.localtime(mission.priority_until, PARIS).strftime(
+                            str(_("%d/%m/%Y à %H:%M"))
+                        )
                     },
                     code="priority_window",
                 )

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consultations.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -403,7 +404,7 @@ def coverage_by_epci(f: DashboardFilters) -> list[dict]:
         rows.append(
             {
                 "epci": epci or "",
-                "epci_name": names.get(epci, epci) or "Hors EPCI",
+                "epci_name": names.get(epci, epci) or _("Hors EPCI"),
                 "known": known,
                 "referenced": referenced,
                 "served": served.get(epci, 0),

@@ -663,7 +663,7 @@ def _locked_shipment(shipment_id) -> Shipment:
 def _already_received(shipment) -> Conflict:
     return Conflict(
         _("Cet envoi a déjà été réceptionné le %(date)s.")
-        % {"date": timezone.localtime(shipment.received_at).strftime("%d/%m/%Y à %H:%M")},
+        % {"date": timezone.localtime(shipment.received_at).strftime(_("%d/%m/%Y à %H:%M"))},
         code="already_received",
     )
 

@@ -379,7 +379,7 @@ def reserve(request):
 def _local(moment) -> str:
     from django.utils import timezone
 
-    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+    return timezone.localtime(moment).strftime(_("%d/%m/%Y à %H:%M"))
 
 
 @role_required(*PROFESSIONAL)

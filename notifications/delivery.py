@@ -24,6 +24,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryStatus, Notification
 from notifications.sms import get_sms_backend
@@ -133,7 +134,7 @@ def _send_email(claimed: dict, mail_connection) -> None:
     headers = {"Message-ID": _message_id(claimed["delivery_key"])}
     if claimed["professional_id"]:
         link = unsubscribe_url(professional_id=claimed["professional_id"], channel=Channel.EMAIL)
-        lines += ["", "—", f"Ne plus recevoir ces messages par e-mail : {link}"]
+        lines += ["", "—", _("Ne plus recevoir ces messages par e-mail : %(link)s") % {"link": link}]
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     EmailMessage(

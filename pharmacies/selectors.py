@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from gomask.errors import NotAllowed, NotFound
 from pharmacies.models import (
@@ -66,15 +66,15 @@ SEARCH_WIDENING = 2.5
 
 
 BAND_LABELS = {
-    "high": _l("100 masques et plus"),
-    "medium": _l("30 à 99 masques"),
-    "low": _l("1 à 29 masques"),
-    "none": _l("Pas de stock"),
+    "high": gettext_lazy("100 masques et plus"),
+    "medium": gettext_lazy("30 à 99 masques"),
+    "low": gettext_lazy("1 à 29 masques"),
+    "none": gettext_lazy("Pas de stock"),
 }
 
 
 def band_label(band: str, sold_out: bool = False) -> str:
-    return str(_l("Épuisé") if sold_out else BAND_LABELS[band])
+    return str(gettext_lazy("Épuisé") if sold_out else BAND_LABELS[band])
 
 
 def stock_band(available: int, sold_out: bool) -> str:

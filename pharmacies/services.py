@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AccountStatus, Role
 from accounts.permissions import PHARMACIST, user_may_act_as
@@ -144,13 +144,15 @@ _INTEGER = re.compile(r"^[+-]?\d{1,30}$")
 
 
 class Unit(models.TextChoices):
-    MASK = "mask", _l("masques")
-    BOX = "box", _l("boîtes")
+    MASK = "mask", gettext_lazy("masques")
+    BOX = "box", gettext_lazy("boîtes")
 
 
 class AlreadySubmitted(Conflict):
     code = "already_submitted"
-    default_message = _l("Ce formulaire a déjà été envoyé : la déclaration n'a été enregistrée qu'une fois.")
+    default_message = gettext_lazy(
+        "Ce formulaire a déjà été envoyé : la déclaration n'a été enregistrée qu'une fois."
+    )
 
 
 # Kinds a pharmacist may correct: the others belong to a reservation, a handover or
