@@ -268,9 +268,13 @@ CELERY_BEAT_SCHEDULE.update(
 NOTIFICATIONS_ARRIVAL_WINDOW = timedelta(hours=env_int("NOTIFICATIONS_ARRIVAL_WINDOW_HOURS", 12, minimum=0))
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 1000, minimum=1)
 # A claimed row not marked sent after this long (worker killed mid-send) may be claimed again.
-NOTIFICATIONS_CLAIM_TIMEOUT = timedelta(seconds=env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 300, minimum=1))
+NOTIFICATIONS_CLAIM_TIMEOUT = timedelta(
+    seconds=env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+)
 # The relay republishes pending rows whose task message was published longer ago than this.
-NOTIFICATIONS_REQUEUE_AFTER = timedelta(seconds=env_int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 120, minimum=0))
+NOTIFICATIONS_REQUEUE_AFTER = timedelta(
+    seconds=env_int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 120, minimum=0)
+)
 NOTIFICATIONS_RELAY_SECONDS = env_int("NOTIFICATIONS_RELAY_SECONDS", 30, minimum=1)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=0)
