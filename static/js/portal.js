@@ -5,9 +5,13 @@
  *  - Success/info messages get a "Fermer" button (errors stay until the next page).
  *  - <form data-confirm="Question ?"> asks for confirmation before submitting.
  *  - <button data-print> prints the page (e.g. recovery codes, a booking receipt).
+ * Texts go through Django's JavaScript catalogue (/i18n/catalogue.js, loaded by base.html).
  */
 (function () {
   "use strict";
+
+  // Django's catalogue (/i18n/catalogue.js) may load after this file: look it up when used.
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
 
   function onReady(fn) {
     if (document.readyState !== "loading") {
@@ -23,9 +27,9 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "message-close";
-      button.textContent = "Fermer";
+      button.textContent = gettext("Fermer");
       var text = message.querySelector(".message-text");
-      button.setAttribute("aria-label", "Fermer le message" + (text ? " : " + text.textContent.trim() : ""));
+      button.setAttribute("aria-label", gettext("Fermer le message") + (text ? " : " + text.textContent.trim() : ""));
       button.addEventListener("click", function () {
         var container = message.parentNode;
         message.parentNode.removeChild(message);

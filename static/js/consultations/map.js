@@ -12,6 +12,10 @@
       return;
     }
     var points = JSON.parse(data.textContent);
+    var ngettext = window.ngettext || function (singular, plural, count) { return count > 1 ? plural : singular; };
+    var interpolate = window.interpolate || function (format, values) {
+      return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+    };
     var map = L.map(container);
     var tileUrl = container.getAttribute("data-tile-url");
     if (tileUrl) {
@@ -22,7 +26,11 @@
       var marker = L.marker([point.lat, point.lng], { title: point.name, alt: point.name }).addTo(map);
       var link = document.createElement("a");
       link.href = point.url;
-      link.textContent = point.name + " (" + point.free + " créneau" + (point.free > 1 ? "x" : "") + " libre" + (point.free > 1 ? "s" : "") + ")";
+      link.textContent = interpolate(
+        ngettext("%(name)s (%(count)s créneau libre)", "%(name)s (%(count)s créneaux libres)", point.free),
+        { name: point.name, count: point.free },
+        true
+      );
       marker.bindPopup(link);
       bounds.push([point.lat, point.lng]);
     });

@@ -7,6 +7,8 @@
 (function () {
   "use strict";
 
+  // Django's catalogue (/i18n/catalogue.js) may load after this file: look it up when used.
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
   var BAND_COLOURS = { high: "#1e7b43", medium: "#8a5a00", low: "#b3261e", none: "#6c757d" };
 
   function readJson(id) {
@@ -25,14 +27,14 @@
     var popup = document.createElement("div");
     line(popup, "strong", point.name);
     line(popup, "div", point.address);
-    line(popup, "div", point.distance_km.toLocaleString("fr-FR") + " km · " + point.band_label);
-    line(popup, "small", "Indicatif, mis à jour le " + point.updated_at);
+    line(popup, "div", point.distance_km.toLocaleString(document.documentElement.lang || "fr") + " km · " + point.band_label);
+    line(popup, "small", gettext("Indicatif, mis à jour le") + " " + point.updated_at);
     var reserveUrl = container.getAttribute("data-reserve-url");
     if (reserveUrl && !point.sold_out) {
       var link = document.createElement("a");
       link.href = reserveUrl + "?pharmacy=" + encodeURIComponent(point.id) +
         "&product=" + encodeURIComponent(container.getAttribute("data-product"));
-      link.textContent = "Réserver une option";
+      link.textContent = gettext("Réserver une option");
       popup.appendChild(document.createElement("br"));
       popup.appendChild(link);
     }
