@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data clean
+.PHONY: run test venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,14 @@ vendor:
 
 territories-data: venv
 	$(PY) manage.py build_territories_data
+
+# Translation catalogues (French source texts, English in locale/en). Needs GNU gettext; the
+# compiled .mo files are committed, so `make run` does not.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor
+messages: venv
+	$(PY) manage.py makemessages -l en $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l en $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
