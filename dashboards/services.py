@@ -175,12 +175,13 @@ def refresh_census() -> int:
 
 def _mark_fresh(name: str, *, started_at: datetime, weeks: int, duration_ms: int) -> None:
     with transaction.atomic():
-        state = RollupState.objects.select_for_update().filter(name=name).first()
-        if state is None:
-            RollupState.objects.create(
-                name=name, refreshed_at=started_at, weeks=weeks, duration_ms=duration_ms
-            )
-        elif state.refreshed_at <= started_at:
+        # Insert-or-skip first: two refreshes finishing together must not both try to create it.
+        RollupState.objects.bulk_create(
+            [RollupState(name=name, refreshed_at=started_at, weeks=weeks, duration_ms=duration_ms)],
+            ignore_conflicts=True,
+        )
+        state = RollupState.objects.select_for_update().get(name=name)
+        if state.refreshed_at < started_at:
             # A slower, older refresh never moves the stated freshness backwards.
             state.refreshed_at, state.weeks, state.duration_ms = started_at, weeks, duration_ms
             state.save(update_fields=["refreshed_at", "weeks", "duration_ms"])
