@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean
+.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ chromium:
 test: venv chromium check-services
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The `make run` configuration (SQLite, tasks in-process, demo data) on a scratch database.
+SMOKE_ENV := GOMASK_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/.smoke.sqlite3 GEOCODER_BACKEND=none \
+	REDIS_URL= CELERY_BROKER_URL=
+smoke: venv
+	rm -f .smoke.sqlite3
+	$(SMOKE_ENV) $(PY) manage.py migrate --noinput -v0
+	$(SMOKE_ENV) $(PY) manage.py load_territories
+	$(SMOKE_ENV) $(PY) manage.py seed_demo --quiet-logins
+	$(SMOKE_ENV) $(PY) scripts/smoke_make_run.py
+	rm -f .smoke.sqlite3
+
 worker: venv
 	$(PY) -m celery -A gomask worker --loglevel=INFO --concurrency=2
 
@@ -70,10 +81,10 @@ territories-data: venv
 
 # Translation catalogues (French source texts, English in locale/en). Needs GNU gettext; the
 # compiled .mo files are committed, so `make run` does not.
-MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor
+MESSAGES_OPTIONS := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete
 messages: venv
-	$(PY) manage.py makemessages -l en $(MESSAGES_IGNORE)
-	$(PY) manage.py makemessages -d djangojs -l en $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -l en $(MESSAGES_OPTIONS)
+	$(PY) manage.py makemessages -d djangojs -l en $(MESSAGES_OPTIONS)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:

@@ -18,9 +18,12 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from dashboards.models import RollupState
+from distribution.models import Dispensation
+from pharmacies.models import MovementKind, StockMovement
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKLY = "weekly"
@@ -54,16 +57,20 @@ def week_bounds(week: date) -> tuple[datetime, datetime]:
 
 
 def _earliest_source_moment() -> datetime | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT least(
-                (SELECT min(created_at) FROM distribution_dispensation),
-                (SELECT min(created_at) FROM pharmacies_stockmovement WHERE kind IN ('arrival', 'correction'))
-            )
-            """
-        )
-        return cursor.fetchone()[0]
+    first_dispensation = Dispensation.objects.aggregate(first=Min("created_at"))["first"]
+    first_arrival = StockMovement.objects.filter(
+        kind__in=[MovementKind.ARRIVAL, MovementKind.CORRECTION]
+    ).aggregate(first=Min("created_at"))["first"]
+    moments = [moment for moment in (first_dispensation, first_arrival) if moment is not None]
+    return min(moments) if moments else None
+
+
+def _advisory_lock(key: int) -> None:
+    """Serialise refreshes of the same week (PostgreSQL). SQLite (make run) has a single
+    writer at a time, so it needs no lock of its own."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def weeks_to_refresh(*, since: datetime | date | None, now: datetime) -> list[date]:
@@ -92,7 +99,7 @@ FROM (
                AS national,
            coalesce(sum(m.on_hand_delta) FILTER (WHERE coalesce(o.source, m.source) = 'regional'), 0)
                AS regional,
-           coalesce(sum(m.on_hand_delta) FILTER (WHERE coalesce(o.source, m.source) = ANY(%(donations)s)), 0)
+           coalesce(sum(m.on_hand_delta) FILTER (WHERE coalesce(o.source, m.source) IN {donations}), 0)
                AS donation,
            0 AS dispensed, 0 AS n
     FROM pharmacies_stockmovement m
@@ -110,6 +117,12 @@ JOIN pharmacies_pharmacy ph ON ph.id = flows.pharmacy_id
 JOIN territories_commune co ON co.insee_code = ph.commune_id
 GROUP BY flows.pharmacy_id, flows.product_id, ph.region_id, ph.departement_id, co.epci_id
 """
+
+# The donation sources are constants of the code, never user input: inlined as a SQL list so the
+# same statement runs on PostgreSQL and on SQLite (make run).
+_PHARMACY_WEEK_SQL = _PHARMACY_WEEK_SQL.replace(
+    "{donations}", "(" + ", ".join(f"'{source}'" for source in DONATION_SOURCES) + ")"
+)
 
 _DISPENSATION_WEEK_SQL = """
 INSERT INTO dashboards_dispensationweek
@@ -154,9 +167,9 @@ _WEEKLY_TABLES = ("dashboards_pharmacyweek", "dashboards_dispensationweek", "das
 def refresh_week(week: date) -> None:
     """Recompute one week of every weekly roll-up (delete + insert, one transaction)."""
     start, end = week_bounds(week)
-    params = {"week": week, "start": start, "end": end, "donations": list(DONATION_SOURCES)}
+    params = {"week": week, "start": start, "end": end}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_NAMESPACE + week.toordinal()])
+        _advisory_lock(_LOCK_NAMESPACE + week.toordinal())
         for table in _WEEKLY_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE week_start = %s", [week])  # noqa: S608 (constant names)
         cursor.execute(_PHARMACY_WEEK_SQL, params)
@@ -167,7 +180,7 @@ def refresh_week(week: date) -> None:
 def refresh_census() -> int:
     """Replace the snapshot of professionals known and referenced per territory."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_NAMESPACE])
+        _advisory_lock(_LOCK_NAMESPACE)
         cursor.execute("DELETE FROM dashboards_professionalcensus")
         cursor.execute(_CENSUS_SQL)
         return cursor.rowcount

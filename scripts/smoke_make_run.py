@@ -1,0 +1,157 @@
+"""Smoke check of the `make run` configuration: SQLite, tasks in-process, demo data.
+
+The test suite runs on PostgreSQL; this script proves the portal a newcomer starts with
+`make run` works too: every menu page of every demo role opens, and the main journeys
+(arrival, option, handover, dashboard refresh, booking) go through on SQLite.
+Run after `make demo`: `.venv/bin/python scripts/smoke_make_run.py`. Exits 1 on a failure.
+"""
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gomask.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from accounts.navigation import NAV_BY_ROLE, PUBLIC_NAV  # noqa: E402
+
+DEMO_EMAILS = [
+    "pharmacien@demo.gomask.fr",
+    "infirmiere@demo.gomask.fr",
+    "medecin@demo.gomask.fr",
+    "ars@demo.gomask.fr",
+    "admin@demo.gomask.fr",
+    "patient@demo.gomask.fr",
+    "cpts@demo.gomask.fr",
+]
+failures: list[str] = []
+
+
+def check(label: str, response, expected=(200,)):
+    if response.status_code not in expected:
+        failures.append(f"{label}: HTTP {response.status_code}")
+    else:
+        print(f"ok   {label}")
+
+
+def visit_menus(client: Client) -> None:
+    for entry in PUBLIC_NAV:
+        check(f"anonymous {entry[1]}", client.get(reverse(entry[1])))
+    check("anonymous home", client.get(reverse("home")))
+    for email in DEMO_EMAILS:
+        user = User.objects.get(email=email)
+        client.force_login(user)
+        check(f"{email} landing", client.get(reverse("accounts:landing"), follow=True))
+        for _label, url_name, *condition in NAV_BY_ROLE[user.role]:
+            if condition and not condition[0](user):
+                continue
+            check(f"{email} {url_name}", client.get(reverse(url_name), follow=True))
+        client.logout()
+
+
+def run_journeys(client: Client) -> None:
+    from consultations.models import Slot
+    from consultations.services import book_slot
+    from dashboards.services import refresh_rollups
+    from distribution.services import dispense, reserve
+    from pharmacies.demo import DEMO_PHARMACY_FINESS
+    from pharmacies.models import Pharmacy
+    from pharmacies.services import declare_arrival
+
+    pharmacist = User.objects.get(email="pharmacien@demo.gomask.fr")
+    doctor = User.objects.get(email="medecin@demo.gomask.fr")
+    pharmacy = Pharmacy.objects.get(finess=DEMO_PHARMACY_FINESS)
+
+    declare_arrival(
+        actor=pharmacist,
+        pharmacy_id=pharmacy.pk,
+        product_code="surgical",
+        quantity=2,
+        unit="box",
+        source="national",
+        form_token=str(uuid.uuid4()),
+    )
+    print("ok   arrival declared (notifications recorded and delivered in-process)")
+    option = reserve(
+        actor=doctor,
+        pharmacy_id=pharmacy.pk,
+        product_code="surgical",
+        quantity=1,
+        idempotency_key=str(uuid.uuid4()),
+    )
+    print(f"ok   option {option.pk} reserved")
+    handover = dispense(
+        actor=pharmacist,
+        pharmacy_id=pharmacy.pk,
+        professional_id=doctor.professional.pk,
+        product_code="surgical",
+        quantity=1,
+        identity_checked=True,
+        idempotency_key=str(uuid.uuid4()),
+    )
+    print(f"ok   handover {handover.pk} recorded")
+    refresh_rollups()
+    print("ok   dashboard roll-ups refreshed")
+
+    client.force_login(User.objects.get(email="ars@demo.gomask.fr"))
+    check("ARS dashboard after the journeys", client.get(reverse("dashboards:dashboard")))
+    client.force_login(pharmacist)
+    check("pharmacist stock page", client.get(reverse("pharmacies:home"), follow=True))
+    client.logout()
+
+    slot = (
+        Slot.objects.filter(
+            bookings__isnull=True, starts_at__gt=handover.created_at, mission__status="published"
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if slot is None:
+        failures.append("no free consultation slot in the demo data")
+        return
+    booking = book_slot(
+        slot_id=slot.pk,
+        first_name="Louise",
+        last_name="Bernard",
+        birth_date="1950-04-02",
+        phone="06 12 34 56 78",
+        email="louise.bernard@exemple.fr",
+        # Lives in the priority zone without a médecin traitant: may book inside the priority window.
+        commune_code=slot.mission.site.commune_id,
+        has_regular_doctor=False,
+    )
+    print(f"ok   consultation booked ({booking.pk})")
+
+
+def main() -> int:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        print("This smoke check is for the SQLite configuration of `make run`.", file=sys.stderr)
+        return 2
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    client = Client()
+    visit_menus(client)
+    try:
+        run_journeys(client)
+    except Exception as exc:  # noqa: BLE001 - report every failure, not only the first
+        failures.append(f"journeys: {exc.__class__.__name__}: {exc}")
+    if failures:
+        print("\nFAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    print("\nmake run smoke check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
