@@ -11,8 +11,12 @@ def navigation(request):
     for label, url_name, *condition in entries:
         if condition and not condition[0](user):
             continue
-        url = reverse(url_name)
-        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+        items.append({"label": label, "url": reverse(url_name), "active": False})
+    # One entry is current: the most specific one whose URL starts the path
+    # (/professionnel/trouver-des-masques/ is "Trouver des masques", not "Mon espace").
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
         "portal_role": user.role if authenticated else None,

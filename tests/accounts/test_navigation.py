@@ -77,3 +77,10 @@ def test_every_role_has_a_landing_page_that_opens(client, request):
 @pytest.mark.parametrize("url_name", [entry[1] for entry in PUBLIC_NAV])
 def test_public_menu_entries_open_for_anonymous_visitors(client, occitanie, url_name):
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_only_the_most_specific_menu_entry_is_marked_current(client, nurse):
+    client.force_login(nurse)
+    response = client.get(reverse("professionals:find_masks"))
+    current = [item["label"] for item in response.context["nav_items"] if item["active"]]
+    assert current == ["Trouver des masques"]
