@@ -82,3 +82,9 @@ class WaitingListEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "start_date", "end_date"]
+    raw_id_fields = ["volunteer"]

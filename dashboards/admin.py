@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from dashboards.models import ExportLog, RollupState
+from dashboards.models import (
+    DispensationWeek,
+    ExportLog,
+    PharmacyWeek,
+    ProfessionalCensus,
+    RollupState,
+    ServedWeek,
+)
+from gomask.admin_helpers import ReadOnlyAdmin
 
 
 @admin.register(ExportLog)
@@ -23,3 +31,30 @@ class ExportLogAdmin(admin.ModelAdmin):
 class RollupStateAdmin(admin.ModelAdmin):
     list_display = ("name", "refreshed_at", "weeks", "duration_ms")
     readonly_fields = ("name", "refreshed_at", "weeks", "duration_ms")
+
+
+@admin.register(PharmacyWeek)
+class PharmacyWeekAdmin(ReadOnlyAdmin):
+    """Roll-ups: derived data, rebuilt by refresh_rollups."""
+
+    list_display = ["week_start", "pharmacy", "product", "arrived_national", "arrived_regional", "dispensed"]
+    list_filter = ["region", "product"]
+
+
+@admin.register(DispensationWeek)
+class DispensationWeekAdmin(ReadOnlyAdmin):
+    list_display = ["week_start", "region", "departement", "profession", "product", "quantity"]
+    list_filter = ["region", "profession"]
+
+
+@admin.register(ServedWeek)
+class ServedWeekAdmin(ReadOnlyAdmin):
+    list_display = ["week_start", "professional", "product", "quantity", "quota"]
+    list_filter = ["region"]
+    raw_id_fields = ["professional"]
+
+
+@admin.register(ProfessionalCensus)
+class ProfessionalCensusAdmin(ReadOnlyAdmin):
+    list_display = ["region", "departement", "epci", "profession", "known", "referenced"]
+    list_filter = ["region", "profession"]

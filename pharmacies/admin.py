@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from pharmacies.models import Pharmacy, PharmacyMembership, Product, StockLevel, StockMovement
+from gomask.admin_helpers import ReadOnlyAdmin
+from pharmacies.models import FormSubmission, Pharmacy, PharmacyMembership, Product, StockLevel, StockMovement
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,25 +34,16 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(ReadOnlyAdmin):
     """Read-only: levels change only through stock movements."""
 
     list_display = ["pharmacy", "product", "on_hand", "reserved", "updated_at", "sold_out_at"]
     list_filter = ["product", "pharmacy__region"]
     search_fields = ["pharmacy__finess", "pharmacy__name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     """Read-only: the ledger is append-only; corrections are new movements."""
 
     list_display = ["created_at", "pharmacy", "product", "kind", "on_hand_delta", "reserved_delta", "actor"]
@@ -59,11 +51,8 @@ class StockMovementAdmin(admin.ModelAdmin):
     search_fields = ["pharmacy__finess", "pharmacy__name"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "token"]
+    search_fields = ["actor__email"]
