@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,11 +24,19 @@ def pharmacies_of(user) -> QuerySet[Pharmacy]:
 
 def pharmacy_for_member(user, pharmacy_id) -> Pharmacy:
     """The pharmacy `pharmacy_id` if `user` may act for it; refuses every other pharmacy."""
+    # One query: the pharmacy and whether `user` is an active member of it.
+    membership = PharmacyMembership.objects.filter(
+        user_id=getattr(user, "pk", None), pharmacy_id=OuterRef("pk"), status=MembershipStatus.ACTIVE
+    )
     try:
-        pharmacy = Pharmacy.objects.select_related("commune").get(pk=pharmacy_id)
+        pharmacy = (
+            Pharmacy.objects.select_related("commune")
+            .annotate(is_member=Exists(membership))
+            .get(pk=pharmacy_id)
+        )
     except (Pharmacy.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
-    if not is_active_member(user, pharmacy):
+    if not pharmacy.is_member:
         raise NotAllowed(_("Vous n'êtes pas pharmacien de cette officine."), code="not_your_pharmacy")
     return pharmacy
 

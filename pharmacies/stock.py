@@ -8,7 +8,7 @@ Every stock service (arrivals, counts, holds, handovers, transfers) goes through
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from gomask.errors import Conflict
@@ -25,23 +25,44 @@ def lock_levels(keys: Iterable[LevelKey]) -> dict[LevelKey, StockLevel]:
     """Row-lock the levels of `keys` (creating missing ones), always in the same order.
 
     Sorting the keys means two transactions touching the same two levels (a transfer
-    and its reverse) queue instead of deadlocking.
+    and its reverse) queue instead of deadlocking. One round trip when every level exists
+    (the usual case): a single SELECT ... FOR UPDATE that locks the rows in key order. Missing
+    levels are first inserted (INSERT ... ON CONFLICT DO NOTHING, in key order, so two requests
+    creating the same level do not fail), then every level is locked as above.
     """
     assert transaction.get_connection().in_atomic_block, "lock_levels needs a transaction"
     ordered = sorted(set(keys))
-    for pharmacy_id, product_id in ordered:
-        StockLevel.objects.get_or_create(pharmacy_id=pharmacy_id, product_id=product_id)
-    locked = {}
-    for pharmacy_id, product_id in ordered:
-        locked[(pharmacy_id, product_id)] = (
-            # of=("self",): lock the level row only. Without it PostgreSQL also locks the joined
-            # pharmacy and product rows, which serialises every stock change of a product
-            # nationwide and blocks the foreign-key checks of concurrent ledger inserts.
-            StockLevel.objects.select_for_update(of=("self",))
-            .select_related("pharmacy", "product")
-            .get(pharmacy_id=pharmacy_id, product_id=product_id)
+    locked = _select_for_update(ordered)
+    missing = [key for key in ordered if key not in locked]
+    if missing:
+        StockLevel.objects.bulk_create(
+            [StockLevel(pharmacy_id=pharmacy, product_id=product) for pharmacy, product in missing],
+            ignore_conflicts=True,
         )
+        locked = _select_for_update(ordered)
     return locked
+
+
+def _select_for_update(ordered: list[LevelKey]) -> dict[LevelKey, StockLevel]:
+    """One statement locking the existing levels of `ordered` in (pharmacy, product) order.
+
+    PostgreSQL locks the rows as they leave the ORDER BY, so the order is the same as one
+    statement per key. of=("self",): lock the level rows only. Without it PostgreSQL also locks
+    the joined pharmacy and product rows, which serialises every stock change of a product
+    nationwide and blocks the foreign-key checks of concurrent ledger inserts.
+    """
+    if not ordered:
+        return {}
+    keys = Q()
+    for pharmacy_id, product_id in ordered:
+        keys |= Q(pharmacy_id=pharmacy_id, product_id=product_id)
+    levels = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("pharmacy", "product")
+        .filter(keys)
+        .order_by("pharmacy_id", "product_id")
+    )
+    return {(level.pharmacy_id, level.product_id): level for level in levels}
 
 
 def lock_level(*, pharmacy_id: int, product_id: int) -> StockLevel:
