@@ -69,19 +69,29 @@ def week_start(moment: datetime | None = None) -> date:
 
 
 def policy_in_force(
-    *, profession: str, product_id: int, region_code: str | None, on: date
+    *,
+    profession: str,
+    product_id: int | None = None,
+    region_code: str | None,
+    on: date,
+    product_code: str | None = None,
 ) -> QuotaPolicy | None:
-    """One query: the latest regional version in force if any, else the latest national one."""
+    """One query: the latest regional version in force if any, else the latest national one.
+
+    The product is given by id, or by code (an active product; the policy then comes with its
+    product, so a handover finds both in one round trip).
+    """
     scope = Q(region__isnull=True)
     if region_code:
         scope |= Q(region_id=region_code)
-    return (
-        QuotaPolicy.objects.filter(
-            scope, profession=profession, product_id=product_id, effective_from__lte=on
+    policies = QuotaPolicy.objects.filter(scope, profession=profession, effective_from__lte=on)
+    if product_code is not None:
+        policies = policies.filter(product__code=product_code, product__is_active=True).select_related(
+            "product"
         )
-        .order_by(F("region_id").asc(nulls_last=True), "-effective_from", "-id")
-        .first()
-    )
+    else:
+        policies = policies.filter(product_id=product_id)
+    return policies.order_by(F("region_id").asc(nulls_last=True), "-effective_from", "-id").first()
 
 
 def usage(

@@ -178,6 +178,13 @@ def eligible_professional(professional_id) -> Professional:
     return professional
 
 
+def _no_quota_policy(professional: Professional) -> NoQuotaPolicy:
+    return NoQuotaPolicy(
+        _("Aucun quota n'est défini pour votre profession (%(profession)s) et ce produit : pas de masques.")
+        % {"profession": professional.get_profession_display().lower()}
+    )
+
+
 def _policy_for(professional: Professional, product: Product, now: datetime) -> QuotaPolicy:
     policy = quotas.policy_in_force(
         profession=professional.profession,
@@ -186,14 +193,29 @@ def _policy_for(professional: Professional, product: Product, now: datetime) -> 
         on=quotas.local_date(now),
     )
     if policy is None:
-        raise NoQuotaPolicy(
-            _(
-                "Aucun quota n'est défini pour votre profession (%(profession)s) et ce produit : "
-                "pas de masques."
-            )
-            % {"profession": professional.get_profession_display().lower()}
-        )
+        raise _no_quota_policy(professional)
     return policy
+
+
+def _product_and_policy(
+    professional: Professional, product_code, now: datetime
+) -> tuple[Product, QuotaPolicy]:
+    """The active product `product_code` and the policy in force for it, in one query.
+
+    Only when none is found does a second query tell an unknown product (400) from a product
+    without a quota for this profession (409).
+    """
+    code = str(product_code or "")
+    policy = quotas.policy_in_force(
+        profession=professional.profession,
+        product_code=code,
+        region_code=professional.practice_commune.region_id,
+        on=quotas.local_date(now),
+    )
+    if policy is None:
+        product_by_code(code)
+        raise _no_quota_policy(professional)
+    return policy.product, policy
 
 
 def _quota_refusal(*, policy, received, held, asked, for_counter: bool) -> QuotaExceeded:
@@ -480,12 +502,11 @@ def dispense(
         )
     key = clean_idempotency_key(idempotency_key)
     professional = eligible_professional(professional_id)
-    product = product_by_code(product_code)
+    product, policy = _product_and_policy(professional, product_code, now)
     replay = {"pharmacy": pharmacy, "professional": professional, "product": product, "quantity": quantity}
-    if key and (found := _replayed_dispensation(actor, key, **replay)):
-        return found
-    policy = _policy_for(professional, product, now)
     period = quotas.week_start(now)
+    # A retry is recognised under the quota lock below (first statement of the transaction), so
+    # it needs no lookup of its own before it.
     try:
         with transaction.atomic():
             if LOCK_QUOTA_ROW:
