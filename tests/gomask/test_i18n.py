@@ -156,7 +156,8 @@ def _parse_po(path: Path) -> list[dict]:
             else:
                 key, _, value = line.partition(" ")
                 entry["strings"][key] = json.loads(value)
-        entries.append(entry)
+        if "msgid" in entry["strings"]:  # obsolete (#~) entries have none
+            entries.append(entry)
     return entries
 
 
