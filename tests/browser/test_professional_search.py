@@ -47,6 +47,8 @@ def test_a_professional_references_themselves_and_finds_stock_on_the_map_page(
     # The map drew its markers although every tile request was blocked.
     page.locator("#availability-map[data-ready='true']").wait_for()
     assert page.locator("#availability-map path.leaflet-interactive").count() == 4  # 3 officines + the origin
+    # ...and it is visible: a map squashed to nothing by a later stylesheet would still hold markers.
+    assert page.locator("#availability-map").bounding_box()["height"] > 200
     assert page.get_by_text("GeoNames, geonames.org").is_visible()
 
     page.get_by_label("Rayon").select_option("5")
