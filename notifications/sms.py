@@ -4,6 +4,7 @@ A backend has `send(*, to, body, key)`; `key` is the delivery key, to be passed 
 provider as its idempotency reference so that a resend after a crash is recognised.
 """
 
+import abc
 import logging
 import threading
 
@@ -17,9 +18,10 @@ class SmsError(Exception):
     """The provider refused or could not be reached; the delivery is retried later."""
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(abc.ABC):
+    @abc.abstractmethod
     def send(self, *, to: str, body: str, key: str) -> None:
-        raise NotImplementedError
+        """Hand the message to the provider; raise SmsError when it must be retried."""
 
     # A provider that can look a message up by its reference may define
     # `already_accepted(key) -> bool`: used after a worker died mid-send, to avoid a resend.
