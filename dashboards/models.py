@@ -124,6 +124,60 @@ class ServedWeek(models.Model):
         return f"{self.week_start} · {self.professional_id} · {self.product_id}"
 
 
+class ServedMonth(models.Model):
+    """The ServedWeek rows of one month bucket summed per professional and product.
+
+    A month bucket holds the weeks whose Monday falls in the calendar month (`month` is its
+    first day), so a period of whole weeks splits exactly into whole buckets plus the weeks at
+    its edges: distinct professionals over a year read about one row per professional and
+    month instead of one per week. Rebuilt from ServedWeek by `refresh_rollups`.
+    """
+
+    month = models.DateField()
+    professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("pharmacies.Product", on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+")
+    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
+    epci = models.ForeignKey("territories.Epci", null=True, on_delete=models.SET_NULL, related_name="+")
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    weeks = models.IntegerField(default=0)  # professional-weeks served
+    quantity = models.IntegerField(default=0)
+    quota = models.IntegerField(default=0)  # sum of the weekly quotas
+    quota_used_up = models.IntegerField(default=0)  # weeks with quantity >= quota
+
+    class Meta:
+        verbose_name = _("professionnel servi dans le mois")
+        verbose_name_plural = _("professionnels servis par mois")
+        constraints = [
+            # A professional who moved within the month has one row per place (as in ServedWeek).
+            models.UniqueConstraint(
+                fields=["month", "professional", "product", "departement", "epci", "profession"],
+                name="served_month_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["region", "month"],
+                include=[
+                    "departement",
+                    "epci",
+                    "profession",
+                    "product",
+                    "professional",
+                    "weeks",
+                    "quantity",
+                    "quota",
+                    "quota_used_up",
+                ],
+                name="served_month_region_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} · {self.professional_id} · {self.product_id}"
+
+
 class ProfessionalCensus(models.Model):
     """Professionals practising in a territory, and those referenced at a pharmacy (a snapshot)."""
 

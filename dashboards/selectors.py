@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +22,8 @@ from consultations.models import (
     PriorityZone,
     Slot,
 )
-from dashboards.models import DispensationWeek, ProfessionalCensus, RollupState, ServedWeek
-from dashboards.services import CENSUS, WEEKLY, week_bounds, week_start_of
+from dashboards.models import DispensationWeek, ProfessionalCensus, RollupState
+from dashboards.services import CENSUS, WEEKLY, split_weeks, week_bounds, week_start_of
 from distribution.models import CareSiteKind, Dispensation, Shipment
 from pharmacies.selectors import stock_band
 from professionals.models import Profession
@@ -356,21 +356,82 @@ def dispensations_by_profession(f: DashboardFilters) -> list[dict]:
     return rows
 
 
+def _served_rows(f: DashboardFilters, *, month_columns: str, week_columns: str) -> tuple[str, list]:
+    """The served professionals of the period as one UNION ALL: ServedMonth for the whole month
+    buckets, ServedWeek for the weeks at the edges (a partition of the period's weeks, so sums
+    and distinct counts over it equal those over ServedWeek alone). Portable SQL."""
+    conditions, scope = ["region_id = %s"], [f.region.pk]
+    if f.departement:
+        conditions.append("departement_id = %s")
+        scope.append(f.departement.pk)
+    if f.epci:
+        conditions.append("epci_id = %s")
+        scope.append(f.epci.pk)
+    if f.product:
+        conditions.append("product_id = %s")
+        scope.append(f.product.pk)
+    where = " AND ".join(conditions)
+    split = split_weeks(f.first_week, f.last_week)
+    parts, params = [], []
+    if split.months:
+        parts.append(
+            f"SELECT {month_columns} FROM dashboards_servedmonth WHERE {where} AND month BETWEEN %s AND %s"
+        )
+        params += [*scope, *split.months]
+    for first, last in split.week_ranges:
+        parts.append(
+            f"SELECT {week_columns} FROM dashboards_servedweek WHERE {where} AND week_start BETWEEN %s AND %s"
+        )
+        params += [*scope, first, last]
+    return " UNION ALL ".join(parts), params
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def quota_use(f: DashboardFilters) -> list[dict]:
     """Per profession: masks received against the weekly quotas of those served."""
-    rows = list(
-        _scoped(ServedWeek.objects, f)
-        .filter(week_start__range=(f.first_week, f.last_week))
-        .values("profession")
-        .annotate(
-            professionals=Count("professional", distinct=True),
-            professional_weeks=Count("id"),
-            received=Sum("quantity"),
-            quota_total=Sum("quota"),
-            quota_used_up=Count("id", filter=Q(quantity__gte=F("quota"))),
-        )
-        .order_by("profession")
+    sums, sums_params = _served_rows(
+        f,
+        month_columns="profession, weeks, quantity, quota, quota_used_up",
+        week_columns=(
+            "profession, 1 AS weeks, quantity, quota, "
+            "CASE WHEN quantity >= quota THEN 1 ELSE 0 END AS quota_used_up"
+        ),
     )
+    if not sums:
+        return []
+    distinct, distinct_params = _served_rows(
+        f, month_columns="profession, professional_id", week_columns="profession, professional_id"
+    )
+    # Two hashed aggregations (the distinct one deduplicates first) rather than one sorted
+    # COUNT(DISTINCT ...) over every row: several times faster over a year of a region.
+    professionals = dict(
+        _fetch(
+            "SELECT profession, count(*) FROM "
+            f"(SELECT DISTINCT profession, professional_id FROM ({distinct}) AS u) AS d GROUP BY profession",
+            distinct_params,
+        )
+    )
+    rows = [
+        {
+            "profession": profession,
+            "professionals": professionals.get(profession, 0),
+            "professional_weeks": int(weeks),
+            "received": int(received),
+            "quota_total": int(quota_total),
+            "quota_used_up": int(used_up),
+        }
+        for profession, weeks, received, quota_total, used_up in _fetch(
+            "SELECT profession, sum(weeks), sum(quantity), sum(quota), sum(quota_used_up) "
+            f"FROM ({sums}) AS u GROUP BY profession "
+            "ORDER BY profession",
+            sums_params,
+        )
+    ]
     for row in rows:
         row["profession_label"] = str(PROFESSION_LABELS.get(row["profession"], row["profession"]))
         row["use_rate"] = _ratio(row["received"], row["quota_total"])
@@ -389,12 +450,19 @@ def coverage_by_epci(f: DashboardFilters) -> list[dict]:
         .values("epci")
         .annotate(known=Sum("known"), referenced=Sum("referenced"))
     }
-    served = dict(
-        _scoped(ServedWeek.objects, f)
-        .filter(week_start__range=(f.first_week, f.last_week))
-        .values("epci")
-        .annotate(served=Count("professional", distinct=True))
-        .values_list("epci", "served")
+    union, params = _served_rows(
+        f, month_columns="epci_id, professional_id", week_columns="epci_id, professional_id"
+    )
+    served = (
+        dict(
+            _fetch(
+                "SELECT epci_id, count(*) FROM "
+                f"(SELECT DISTINCT epci_id, professional_id FROM ({union}) AS u) AS d GROUP BY epci_id",
+                params,
+            )
+        )
+        if union
+        else {}
     )
     names = _epci_names(f)
     rows = []

@@ -9,6 +9,12 @@ double-counting, and the result always equals a live aggregation of the sources.
 Without `since`, the weeks from the last refresh (minus a safety margin for transactions
 that committed late) to the current week are recomputed; the first refresh recomputes
 every week that has data. The professional census (a snapshot) is replaced each time.
+
+ServedMonth (one row per professional and product per month bucket: the weeks whose Monday
+falls in the month) is then rebuilt from ServedWeek for each month bucket those weeks belong
+to, delete + insert in one transaction under that month's advisory lock. Distinct counts of
+professionals over a long period read whole buckets plus the weeks at the edges
+(`split_weeks`), which is exact because the buckets and the edge weeks partition the period.
 """
 
 import time
@@ -32,6 +38,8 @@ CENSUS = "census"
 SAFETY_MARGIN = timedelta(minutes=15)
 # Arbitrary constant of the advisory locks of the roll-up weeks (high bits), week ordinal (low).
 _LOCK_NAMESPACE = 0x6D61736B << 20
+# Same for the month buckets of ServedMonth (a different namespace: months and weeks never collide).
+_MONTH_LOCK_NAMESPACE = 0x6D6F6973 << 20
 
 DONATION_SOURCES = ("company_donation", "local_authority_donation", "partner_donation")
 
@@ -39,6 +47,7 @@ DONATION_SOURCES = ("company_donation", "local_authority_donation", "partner_don
 @dataclass
 class RefreshResult:
     weeks: list[date]
+    months: list[date]
     census_rows: int
     duration_ms: int
 
@@ -54,6 +63,57 @@ def week_bounds(week: date) -> tuple[datetime, datetime]:
     start = datetime.combine(week, dtime.min, tzinfo=PARIS)
     end = datetime.combine(week + timedelta(days=7), dtime.min, tzinfo=PARIS)
     return start, end
+
+
+def month_of(week: date) -> date:
+    """The month bucket of a week: the first day of the month its Monday falls in."""
+    return week.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def mondays_of(month: date) -> tuple[date, date]:
+    """The first and last Mondays of a calendar month (the weeks of its bucket)."""
+    first = month + timedelta(days=(7 - month.weekday()) % 7)
+    last_day = next_month(month) - timedelta(days=1)
+    return first, last_day - timedelta(days=last_day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekSplit:
+    """A period of whole weeks as whole month buckets (inclusive, or None) and edge week ranges."""
+
+    months: tuple[date, date] | None
+    week_ranges: tuple[tuple[date, date], ...]
+
+
+def split_weeks(first_week: date, last_week: date) -> WeekSplit:
+    """Split the weeks [first_week, last_week] (Mondays) into whole month buckets and edge weeks.
+
+    A bucket is whole when all its Mondays are in the period; the whole buckets are contiguous,
+    and the remaining weeks form at most one range before them and one after. Every week of
+    the period is in exactly one part.
+    """
+    whole = []
+    month = month_of(first_week)
+    while month <= last_week:
+        first_monday, last_monday = mondays_of(month)
+        if first_monday >= first_week and last_monday <= last_week:
+            whole.append(month)
+        month = next_month(month)
+    if not whole:
+        ranges = ((first_week, last_week),) if first_week <= last_week else ()
+        return WeekSplit(months=None, week_ranges=ranges)
+    ranges = []
+    head_end = mondays_of(whole[0])[0] - timedelta(days=7)
+    if first_week <= head_end:
+        ranges.append((first_week, head_end))
+    tail_start = mondays_of(whole[-1])[1] + timedelta(days=7)
+    if tail_start <= last_week:
+        ranges.append((tail_start, last_week))
+    return WeekSplit(months=(whole[0], whole[-1]), week_ranges=tuple(ranges))
 
 
 def _earliest_source_moment() -> datetime | None:
@@ -161,6 +221,18 @@ JOIN territories_commune co ON co.insee_code = p.practice_commune_id
 GROUP BY co.region_id, co.departement_id, co.epci_id, p.profession
 """
 
+# Portable (PostgreSQL and SQLite): derived from the committed ServedWeek rows of the bucket.
+SERVED_MONTH_SQL = """
+INSERT INTO dashboards_servedmonth
+    (month, professional_id, product_id, region_id, departement_id, epci_id, profession,
+     weeks, quantity, quota, quota_used_up)
+SELECT %(month)s, s.professional_id, s.product_id, s.region_id, s.departement_id, s.epci_id, s.profession,
+       count(*), sum(s.quantity), sum(s.quota), sum(CASE WHEN s.quantity >= s.quota THEN 1 ELSE 0 END)
+FROM dashboards_servedweek s
+WHERE s.week_start >= %(start)s AND s.week_start < %(end)s
+GROUP BY s.professional_id, s.product_id, s.region_id, s.departement_id, s.epci_id, s.profession
+"""
+
 _WEEKLY_TABLES = ("dashboards_pharmacyweek", "dashboards_dispensationweek", "dashboards_servedweek")
 
 
@@ -175,6 +247,19 @@ def refresh_week(week: date) -> None:
         cursor.execute(_PHARMACY_WEEK_SQL, params)
         cursor.execute(_DISPENSATION_WEEK_SQL, params)
         cursor.execute(_SERVED_WEEK_SQL, params)
+
+
+def refresh_served_month(month: date) -> None:
+    """Rebuild one month bucket of ServedMonth from ServedWeek (delete + insert, one transaction).
+
+    Run after the bucket's weeks are committed; the INSERT reads the latest committed weeks,
+    so whichever refresh rebuilds the bucket last leaves it equal to ServedWeek.
+    """
+    params = {"month": month, "start": month, "end": next_month(month)}
+    with transaction.atomic(), connection.cursor() as cursor:
+        _advisory_lock(_MONTH_LOCK_NAMESPACE + month.toordinal())
+        cursor.execute("DELETE FROM dashboards_servedmonth WHERE month = %s", [month])
+        cursor.execute(SERVED_MONTH_SQL, params)
 
 
 def refresh_census() -> int:
@@ -207,11 +292,14 @@ def refresh_rollups(*, since: datetime | date | None = None, now: datetime | Non
     weeks = weeks_to_refresh(since=since, now=started_at)
     for week in weeks:
         refresh_week(week)
+    months = sorted({month_of(week) for week in weeks})
+    for month in months:
+        refresh_served_month(month)
     census_rows = refresh_census()
     duration_ms = int((time.monotonic() - clock) * 1000)
     _mark_fresh(WEEKLY, started_at=started_at, weeks=len(weeks), duration_ms=duration_ms)
     _mark_fresh(CENSUS, started_at=started_at, weeks=0, duration_ms=duration_ms)
-    return RefreshResult(weeks=weeks, census_rows=census_rows, duration_ms=duration_ms)
+    return RefreshResult(weeks=weeks, months=months, census_rows=census_rows, duration_ms=duration_ms)
 
 
 def start_export(*, user, region, start: date, end: date):

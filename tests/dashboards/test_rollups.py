@@ -9,8 +9,15 @@ from django.db import connection
 from django.db.models import Count, F, Max, Sum
 
 from dashboards import tasks
-from dashboards.models import DispensationWeek, PharmacyWeek, ProfessionalCensus, RollupState, ServedWeek
-from dashboards.services import WEEKLY, refresh_rollups, week_start_of
+from dashboards.models import (
+    DispensationWeek,
+    PharmacyWeek,
+    ProfessionalCensus,
+    RollupState,
+    ServedMonth,
+    ServedWeek,
+)
+from dashboards.services import WEEKLY, month_of, refresh_rollups, week_start_of
 from distribution.models import Dispensation
 from pharmacies import services as pharmacies
 from pharmacies.models import StockMovement
@@ -47,6 +54,11 @@ def snapshot():
         ),
         "served": sorted(
             ServedWeek.objects.values_list("week_start", "professional_id", "product_id", "quantity", "quota")
+        ),
+        "served_month": sorted(
+            ServedMonth.objects.values_list(
+                "month", "professional_id", "product_id", "weeks", "quantity", "quota", "quota_used_up"
+            )
         ),
         "census": sorted(
             ProfessionalCensus.objects.values_list(
@@ -224,3 +236,223 @@ def test_demo_seed_lets_the_demo_ars_agent_export_and_fills_the_rollups(world):
     assert agent.has_perm("dashboards.export_dispensations")
     assert RollupState.objects.get(name=WEEKLY).weeks == 2
     assert DispensationWeek.objects.aggregate(total=Sum("quantity"))["total"] == 47
+
+
+# --- ServedMonth: long periods combine month buckets and edge weeks, exactly --------------------
+
+
+def test_split_weeks_partitions_every_period_into_whole_buckets_and_edge_weeks():
+    from datetime import date
+
+    from dashboards.services import mondays_of, split_weeks
+
+    origin = date(2025, 12, 29)  # a Monday; the periods below cross two new years and February
+    for offset in range(0, 60):
+        first = origin + timedelta(weeks=offset)
+        for length in (1, 2, 4, 5, 6, 9, 13, 27, 52, 53):
+            last = first + timedelta(weeks=length - 1)
+            split = split_weeks(first, last)
+            covered = []
+            if split.months:
+                month = split.months[0]
+                while month <= split.months[1]:
+                    first_monday, last_monday = mondays_of(month)
+                    assert first <= first_monday and last_monday <= last  # only whole buckets
+                    week = first_monday
+                    while week <= last_monday:
+                        covered.append(week)
+                        week += timedelta(days=7)
+                    month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            for range_first, range_last in split.week_ranges:
+                week = range_first
+                while week <= range_last:
+                    covered.append(week)
+                    week += timedelta(days=7)
+            expected = [first + timedelta(weeks=i) for i in range(length)]
+            assert sorted(covered) == expected, (first, length)  # each week exactly once
+            assert len(split.week_ranges) <= 2
+            if length >= 9:
+                assert split.months is not None  # a long period reads month buckets
+
+
+@pytest.fixture
+def months_of_handovers(world):
+    """Five months of handovers before the world's two weeks: the nurse every week (2 masks,
+    at Riscle), the doctor every other week (3, at Toulouse), the physio every third week (6:
+    its whole quota), and a midwife of Auch served once, eleven weeks ago."""
+    from datetime import datetime
+    from datetime import time as dtime
+
+    from dashboards.services import PARIS
+    from professionals.models import Profession
+    from tests.dashboards.conftest import AUCH
+    from tests.factories import ProfessionalFactory
+
+    midwife = ProfessionalFactory(insee_code=AUCH, profession=Profession.SAGE_FEMME)
+    for weeks_ago in range(2, 23):
+        wednesday = datetime.combine(
+            world.this_week - timedelta(weeks=weeks_ago, days=-2), dtime(11), tzinfo=PARIS
+        )
+        dispense(world.riscle_pharmacist, world.riscle, world.nurse, 2, when=wednesday)
+        if weeks_ago % 2:
+            dispense(world.toulouse_pharmacist, world.toulouse, world.doctor, 3, when=wednesday)
+        if weeks_ago % 3 == 0:
+            dispense(world.riscle_pharmacist, world.riscle, world.physio, 6, when=wednesday)
+        if weeks_ago == 11:
+            dispense(world.riscle_pharmacist, world.riscle, midwife, 4, when=wednesday)
+    return world
+
+
+def live_served(first_week, last_week, *, departement=None):
+    """Quota use per profession and served professionals per EPCI, from the raw dispensations."""
+    from dashboards.services import week_bounds
+
+    start, end = week_bounds(first_week)[0], week_bounds(last_week)[1]
+    dispensations = Dispensation.objects.filter(created_at__gte=start, created_at__lt=end)
+    if departement:
+        dispensations = dispensations.filter(professional__practice_commune__departement_id=departement)
+    weeks = {}
+    for row in dispensations.values(
+        "created_at",
+        "professional_id",
+        "professional__profession",
+        "professional__practice_commune__epci_id",
+        "quantity",
+        "policy__quantity",
+    ):
+        key = (
+            week_start_of(row["created_at"]),
+            row["professional_id"],
+            row["professional__profession"],
+            row["professional__practice_commune__epci_id"],
+        )
+        quantity, quota = weeks.get(key, (0, 0))
+        weeks[key] = (quantity + row["quantity"], max(quota, row["policy__quantity"]))
+    quotas, served = {}, {}
+    for (_week, professional, profession, epci), (quantity, quota) in weeks.items():
+        row = quotas.setdefault(
+            profession,
+            {"professionals": set(), "professional_weeks": 0, "received": 0, "quota_total": 0, "used_up": 0},
+        )
+        row["professionals"].add(professional)
+        row["professional_weeks"] += 1
+        row["received"] += quantity
+        row["quota_total"] += quota
+        row["used_up"] += quantity >= quota
+        served.setdefault(epci or "", set()).add(professional)
+    quota_rows = {
+        profession: (
+            len(row["professionals"]),
+            row["professional_weeks"],
+            row["received"],
+            row["quota_total"],
+            row["used_up"],
+        )
+        for profession, row in quotas.items()
+    }
+    return quota_rows, {epci: len(professionals) for epci, professionals in served.items()}
+
+
+def test_served_month_is_served_week_summed_per_month_bucket(months_of_handovers):
+    refresh_rollups()
+    expected = {}
+    for week in ServedWeek.objects.all():
+        key = (month_of(week.week_start), week.professional_id, week.product_id, week.epci_id)
+        weeks, quantity, quota, used_up = expected.get(key, (0, 0, 0, 0))
+        expected[key] = (
+            weeks + 1,
+            quantity + week.quantity,
+            quota + week.quota,
+            used_up + (week.quantity >= week.quota),
+        )
+    rolled = {
+        (row.month, row.professional_id, row.product_id, row.epci_id): (
+            row.weeks,
+            row.quantity,
+            row.quota,
+            row.quota_used_up,
+        )
+        for row in ServedMonth.objects.all()
+    }
+    assert rolled == expected
+    assert len({key[0] for key in rolled}) >= 5  # several month buckets
+
+
+@pytest.mark.parametrize("departement", [None, "32"])
+def test_periods_spanning_months_give_exactly_the_live_figures(months_of_handovers, departement):
+    from dashboards.selectors import DashboardFilters, coverage_by_epci, quota_use
+    from dashboards.services import split_weeks
+    from territories.models import Departement, Region
+
+    world = months_of_handovers
+    refresh_rollups()
+    region = Region.objects.get(pk="76")
+    checked_with_months = 0
+    for weeks_back in (1, 4, 6, 9, 13, 17, 23, 52):
+        for end_back in (0, 3):
+            first_week = world.this_week - timedelta(weeks=weeks_back + end_back)
+            last_week = world.this_week - timedelta(weeks=end_back)
+            f = DashboardFilters(
+                region=region,
+                departement=Departement.objects.get(pk=departement) if departement else None,
+                epci=None,
+                start=first_week + timedelta(days=3),  # any day of the first week
+                end=last_week + timedelta(days=6),
+                product=None,
+            )
+            live_quotas, live_served_by_epci = live_served(first_week, last_week, departement=departement)
+            quotas = {
+                row["profession"]: (
+                    row["professionals"],
+                    row["professional_weeks"],
+                    row["received"],
+                    row["quota_total"],
+                    row["quota_used_up"],
+                )
+                for row in quota_use(f)
+            }
+            assert quotas == live_quotas, (weeks_back, end_back)
+            served = {row["epci"]: row["served"] for row in coverage_by_epci(f) if row["served"]}
+            assert served == live_served_by_epci, (weeks_back, end_back)
+            checked_with_months += split_weeks(first_week, last_week).months is not None
+    assert checked_with_months >= 6
+    # The nurse is counted once over 24 weeks, although served in every one of them.
+    f = DashboardFilters(
+        region=region,
+        departement=None,
+        epci=None,
+        start=world.this_week - timedelta(weeks=23),
+        end=world.this_week,
+        product=None,
+    )
+    nurses = next(row for row in quota_use(f) if row["profession"] == "infirmier")
+    assert nurses["professionals"] == 1
+    assert nurses["professional_weeks"] == 23  # 21 weeks of 2 + last week + this week
+    assert nurses["received"] == 21 * 2 + 10 + 13
+
+
+def test_a_late_handover_in_an_old_week_reaches_its_month_bucket(months_of_handovers):
+    from datetime import datetime
+    from datetime import time as dtime
+
+    from dashboards.services import PARIS
+
+    world = months_of_handovers
+    refresh_rollups()
+    old_week = world.this_week - timedelta(weeks=12)
+    late = dispense(
+        world.toulouse_pharmacist,
+        world.toulouse,
+        world.doctor,
+        5,
+        when=datetime.combine(old_week + timedelta(days=4), dtime(9), tzinfo=PARIS),
+    )
+    result = refresh_rollups(since=late.created_at)
+    assert month_of(old_week) in result.months
+    bucket = ServedMonth.objects.get(professional=world.doctor, month=month_of(old_week))
+    weekly = ServedWeek.objects.filter(
+        professional=world.doctor,
+        week_start__gte=month_of(old_week),
+        week_start__lt=(month_of(old_week).replace(day=28) + timedelta(days=4)).replace(day=1),
+    ).aggregate(quantity=Sum("quantity"), weeks=Count("id"))
+    assert (bucket.quantity, bucket.weeks) == (weekly["quantity"], weekly["weeks"])
