@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from distribution.models import (
@@ -99,32 +99,30 @@ def usage(
 ) -> tuple[int, int]:
     """(received, held in active options) in the period, across every pharmacy, from the records.
 
-    One round trip: two aggregate subqueries.
+    One round trip: two aggregate subqueries, in a fixed statement (no ORM query to build on
+    every handover and option).
     """
-    received = Dispensation.objects.filter(
-        professional_id=professional_id, product_id=product_id, period_start=period_start
-    )
-    held = Reservation.objects.filter(
-        professional_id=professional_id,
-        product_id=product_id,
-        period_start=period_start,
-        status=ReservationStatus.ACTIVE,
-    )
+    params = [professional_id, product_id, period_start, professional_id, product_id, period_start]
+    params.append(ReservationStatus.ACTIVE.value)
+    sql = _USAGE_SQL
     if exclude_reservation_id is not None:
-        held = held.exclude(pk=exclude_reservation_id)
+        sql = _USAGE_EXCLUDING_SQL
+        params.append(exclude_reservation_id)
     with connection.cursor() as cursor:
-        received_sql, received_params = (
-            received.values("professional_id").annotate(t=Sum("quantity")).values("t").query.sql_with_params()
-        )
-        held_sql, held_params = (
-            held.values("professional_id").annotate(t=Sum("quantity")).values("t").query.sql_with_params()
-        )
-        cursor.execute(
-            f"SELECT COALESCE(({received_sql}), 0), COALESCE(({held_sql}), 0)",
-            [*received_params, *held_params],
-        )
+        cursor.execute(sql, params)
         total_received, total_held = cursor.fetchone()
     return int(total_received), int(total_held)
+
+
+_USAGE_TEMPLATE = (
+    "SELECT COALESCE((SELECT SUM(quantity) FROM {dispensation}"
+    " WHERE professional_id = %s AND product_id = %s AND period_start = %s), 0),"
+    " COALESCE((SELECT SUM(quantity) FROM {reservation}"
+    " WHERE professional_id = %s AND product_id = %s AND period_start = %s AND status = %s{more}), 0)"
+)
+_TABLES = {"dispensation": Dispensation._meta.db_table, "reservation": Reservation._meta.db_table}
+_USAGE_SQL = _USAGE_TEMPLATE.format(**_TABLES, more="")
+_USAGE_EXCLUDING_SQL = _USAGE_TEMPLATE.format(**_TABLES, more=" AND id <> %s")
 
 
 def lock_quota(*, professional_id: int, product_id: int, period_start: date) -> None:
