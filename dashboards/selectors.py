@@ -371,7 +371,9 @@ def _served_rows(f: DashboardFilters, *, month_columns: str, week_columns: str) 
         conditions.append("product_id = %s")
         scope.append(f.product.pk)
     where = " AND ".join(conditions)
-    split = split_weeks(f.first_week, f.last_week)
+    refreshed_at = freshness()[WEEKLY]
+    current_week = week_start_of(refreshed_at) if refreshed_at else None
+    split = split_weeks(f.first_week, f.last_week, current_week=current_week)
     parts, params = [], []
     if split.months:
         parts.append(

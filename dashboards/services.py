@@ -11,10 +11,14 @@ that committed late) to the current week are recomputed; the first refresh recom
 every week that has data. The professional census (a snapshot) is replaced each time.
 
 ServedMonth (one row per professional and product per month bucket: the weeks whose Monday
-falls in the month) is then rebuilt from ServedWeek for each month bucket those weeks belong
-to, delete + insert in one transaction under that month's advisory lock. Distinct counts of
-professionals over a long period read whole buckets plus the weeks at the edges
-(`split_weeks`), which is exact because the buckets and the edge weeks partition the period.
+falls in the month) is then rebuilt from ServedWeek for each *closed* month bucket (all its
+weeks over when the refresh starts) those weeks belong to, delete + insert in one transaction
+under that month's advisory lock; the open bucket of the current month is never built nor
+read, so the refresh every 10 minutes stays one week long; a bucket is rebuilt when it closes
+(by the first refresh after its end, whatever its `since`) and again whenever one of its weeks
+is recomputed later (`months_to_rebuild`). Distinct counts of professionals over a long
+period read the closed buckets plus the weeks at the edges (`split_weeks`), which is exact
+because the buckets and the edge weeks partition the period.
 """
 
 import time
@@ -89,18 +93,25 @@ class WeekSplit:
     week_ranges: tuple[tuple[date, date], ...]
 
 
-def split_weeks(first_week: date, last_week: date) -> WeekSplit:
+def bucket_is_closed(month: date, *, current_week: date) -> bool:
+    """Whether every week of the month bucket is over by `current_week` (a Monday)."""
+    return mondays_of(month)[1] < current_week
+
+
+def split_weeks(first_week: date, last_week: date, *, current_week: date | None) -> WeekSplit:
     """Split the weeks [first_week, last_week] (Mondays) into whole month buckets and edge weeks.
 
-    A bucket is whole when all its Mondays are in the period; the whole buckets are contiguous,
-    and the remaining weeks form at most one range before them and one after. Every week of
-    the period is in exactly one part.
+    A bucket is whole when all its Mondays are in the period and it was closed at the last
+    refresh (`current_week`: the week that refresh started in; None: no refresh yet, no
+    bucket). The whole buckets are contiguous, and the remaining weeks form at most one range
+    before them and one after. Every week of the period is in exactly one part.
     """
     whole = []
     month = month_of(first_week)
     while month <= last_week:
         first_monday, last_monday = mondays_of(month)
-        if first_monday >= first_week and last_monday <= last_week:
+        closed = current_week is not None and bucket_is_closed(month, current_week=current_week)
+        if first_monday >= first_week and last_monday <= last_week and closed:
             whole.append(month)
         month = next_month(month)
     if not whole:
@@ -262,6 +273,27 @@ def refresh_served_month(month: date) -> None:
         cursor.execute(SERVED_MONTH_SQL, params)
 
 
+def months_to_rebuild(weeks: list[date], *, previous: datetime | None, now: datetime) -> list[date]:
+    """The closed month buckets to rebuild after the weeks were recomputed.
+
+    Closed as of `now` (after the weeks committed, not when the refresh started: a refresh
+    that straddles a bucket's end rebuilds it after writing its last week). Besides the
+    buckets of the refreshed weeks, every bucket that closed since the previous refresh
+    started, whatever `since` was: before the close nobody read it (readers use only the
+    buckets closed at the last refresh), so it is built here before this refresh is marked.
+    """
+    current_week = week_start_of(now)
+    months = {month_of(week) for week in weeks if bucket_is_closed(month_of(week), current_week=current_week)}
+    if previous is not None:
+        previous_week = week_start_of(previous)
+        month = month_of(previous_week)
+        while month <= current_week:
+            if previous_week <= mondays_of(month)[1] < current_week:
+                months.add(month)
+            month = next_month(month)
+    return sorted(months)
+
+
 def refresh_census() -> int:
     """Replace the snapshot of professionals known and referenced per territory."""
     with transaction.atomic(), connection.cursor() as cursor:
@@ -289,10 +321,11 @@ def refresh_rollups(*, since: datetime | date | None = None, now: datetime | Non
     """Recompute the weeks touched since `since` (default: since the last refresh) and the census."""
     started_at = now or timezone.now()
     clock = time.monotonic()
+    previous = RollupState.objects.filter(name=WEEKLY).values_list("refreshed_at", flat=True).first()
     weeks = weeks_to_refresh(since=since, now=started_at)
     for week in weeks:
         refresh_week(week)
-    months = sorted({month_of(week) for week in weeks})
+    months = months_to_rebuild(weeks, previous=previous, now=now or timezone.now())
     for month in months:
         refresh_served_month(month)
     census_rows = refresh_census()

@@ -247,17 +247,19 @@ def test_split_weeks_partitions_every_period_into_whole_buckets_and_edge_weeks()
     from dashboards.services import mondays_of, split_weeks
 
     origin = date(2025, 12, 29)  # a Monday; the periods below cross two new years and February
+    assert split_weeks(origin, origin + timedelta(weeks=51), current_week=None).months is None
     for offset in range(0, 60):
         first = origin + timedelta(weeks=offset)
         for length in (1, 2, 4, 5, 6, 9, 13, 27, 52, 53):
             last = first + timedelta(weeks=length - 1)
-            split = split_weeks(first, last)
+            # Refreshed during the period's last week: its month bucket is still open.
+            split = split_weeks(first, last, current_week=last)
             covered = []
             if split.months:
                 month = split.months[0]
                 while month <= split.months[1]:
                     first_monday, last_monday = mondays_of(month)
-                    assert first <= first_monday and last_monday <= last  # only whole buckets
+                    assert first <= first_monday and last_monday < last  # only whole, closed buckets
                     week = first_monday
                     while week <= last_monday:
                         covered.append(week)
@@ -353,10 +355,18 @@ def live_served(first_week, last_week, *, departement=None):
     return quota_rows, {epci: len(professionals) for epci, professionals in served.items()}
 
 
-def test_served_month_is_served_week_summed_per_month_bucket(months_of_handovers):
-    refresh_rollups()
+def test_served_month_is_served_week_summed_per_closed_month_bucket(months_of_handovers):
+    from dashboards.services import bucket_is_closed
+
+    result = refresh_rollups()
+    this_week = months_of_handovers.this_week
+    open_bucket = month_of(this_week)
+    assert open_bucket not in result.months  # the current month's bucket is never built
+    assert not ServedMonth.objects.filter(month=open_bucket).exists()
     expected = {}
     for week in ServedWeek.objects.all():
+        if not bucket_is_closed(month_of(week.week_start), current_week=this_week):
+            continue
         key = (month_of(week.week_start), week.professional_id, week.product_id, week.epci_id)
         weeks, quantity, quota, used_up = expected.get(key, (0, 0, 0, 0))
         expected[key] = (
@@ -414,7 +424,8 @@ def test_periods_spanning_months_give_exactly_the_live_figures(months_of_handove
             assert quotas == live_quotas, (weeks_back, end_back)
             served = {row["epci"]: row["served"] for row in coverage_by_epci(f) if row["served"]}
             assert served == live_served_by_epci, (weeks_back, end_back)
-            checked_with_months += split_weeks(first_week, last_week).months is not None
+            split = split_weeks(first_week, last_week, current_week=world.this_week)
+            checked_with_months += split.months is not None
     assert checked_with_months >= 6
     # The nurse is counted once over 24 weeks, although served in every one of them.
     f = DashboardFilters(
@@ -456,3 +467,65 @@ def test_a_late_handover_in_an_old_week_reaches_its_month_bucket(months_of_hando
         week_start__lt=(month_of(old_week).replace(day=28) + timedelta(days=4)).replace(day=1),
     ).aggregate(quantity=Sum("quantity"), weeks=Count("id"))
     assert (bucket.quantity, bucket.weeks) == (weekly["quantity"], weekly["weeks"])
+
+
+def test_months_to_rebuild_adds_the_buckets_that_closed_since_the_previous_refresh():
+    from datetime import date, datetime
+    from datetime import time as dtime
+
+    from dashboards.services import PARIS, months_to_rebuild
+
+    def at(day):
+        return datetime.combine(day, dtime(12), tzinfo=PARIS)
+
+    def rebuilt(weeks, previous, now):
+        return months_to_rebuild(weeks, previous=at(previous) if previous else None, now=at(now))
+
+    october, august, september = date(2026, 10, 1), date(2026, 8, 1), date(2026, 9, 1)
+    # October 2026's bucket: Mondays 5 to 26 October; it closes on Monday 2 November.
+    assert rebuilt([date(2026, 10, 26)], date(2026, 10, 30), date(2026, 10, 31)) == []
+    assert rebuilt([date(2026, 11, 2)], date(2026, 11, 1), date(2026, 11, 2)) == [october]
+    # A refresh with a later `since` still builds it, once; not again the week after.
+    assert rebuilt([], date(2026, 10, 28), date(2026, 11, 4)) == [october]
+    assert rebuilt([], date(2026, 11, 3), date(2026, 11, 10)) == []
+    # An old week recomputed late: its (closed) bucket again; the open bucket never.
+    assert rebuilt([date(2026, 8, 10), date(2026, 11, 9)], date(2026, 11, 9), date(2026, 11, 10)) == [august]
+    # No refresh yet: only the buckets of the weeks recomputed.
+    assert rebuilt([date(2026, 9, 7)], None, date(2026, 11, 10)) == [september]
+
+
+def test_buckets_closed_while_refreshes_were_narrow_are_built_before_they_are_read(months_of_handovers):
+    from dashboards.selectors import DashboardFilters, coverage_by_epci, quota_use
+    from territories.models import Region
+
+    world = months_of_handovers
+    refresh_rollups()
+    # As if the last refresh had been three months ago: the buckets that closed since then
+    # were never built (they were still open at every refresh).
+    RollupState.objects.filter(name=WEEKLY).update(refreshed_at=F("refreshed_at") - timedelta(weeks=13))
+    previous_week = week_start_of(RollupState.objects.get(name=WEEKLY).refreshed_at)
+    assert ServedMonth.objects.filter(month__lt=month_of(previous_week)).exists()
+    ServedMonth.objects.filter(month__gte=month_of(previous_week)).delete()
+    result = refresh_rollups(since=world.this_week)  # a narrow refresh: this week only
+    assert result.weeks == [world.this_week]
+    assert len(result.months) >= 3
+    f = DashboardFilters(
+        region=Region.objects.get(pk="76"),
+        departement=None,
+        epci=None,
+        start=world.this_week - timedelta(weeks=23),
+        end=world.this_week,
+        product=None,
+    )
+    live_quotas, live_served_by_epci = live_served(f.first_week, f.last_week)
+    assert {
+        row["profession"]: (
+            row["professionals"],
+            row["professional_weeks"],
+            row["received"],
+            row["quota_total"],
+            row["quota_used_up"],
+        )
+        for row in quota_use(f)
+    } == live_quotas
+    assert {row["epci"]: row["served"] for row in coverage_by_epci(f) if row["served"]} == live_served_by_epci
