@@ -116,18 +116,44 @@ def _gunicorn_pids() -> list[int]:
     return pids
 
 
-class CpuMeter:
-    """CPU seconds spent during a phase: the machine, this process, its finished children
-    (pgbench) and an optional set of processes (gunicorn)."""
+def _backend_ticks(database: str) -> dict[int, int]:
+    """CPU ticks of each PostgreSQL backend serving `database` (its process title names it)."""
+    marker = f" {database} ".encode()
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError), open(f"/proc/{entry}/cmdline", "rb") as handle:
+            title = handle.read()
+        if title.startswith(b"postgres: ") and marker in title:
+            ticks[int(entry)] = _process_ticks([entry])
+    return ticks
 
-    def __init__(self, pids=()):
+
+class CpuMeter:
+    """CPU seconds spent during a phase: the whole machine, this process (the HTTP clients), its
+    finished children (pgbench), an optional set of processes (gunicorn) and the PostgreSQL
+    backends of the bench database (sampled every 0.2 s, as pgbench's backends end with it).
+    What is left of the machine's busy time is everything else (other users of the machine)."""
+
+    def __init__(self, pids=(), *, database: str | None = None):
         self.pids = list(pids)
+        self.database = database or os.environ.get("BENCH_DATABASE", "gomask_bench")
+
+    def _sample(self):
+        while not self._stop.wait(0.2):
+            self._backends.update(_backend_ticks(self.database))
 
     def __enter__(self):
         self.machine = _machine_ticks()
         self.own = resource.getrusage(resource.RUSAGE_SELF)
         self.children = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.server = _process_ticks(self.pids)
+        self._backends_at_start = _backend_ticks(self.database)
+        self._backends = dict(self._backends_at_start)
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
         self.started = time.monotonic()
         return self
 
@@ -135,6 +161,9 @@ class CpuMeter:
         busy, total = _machine_ticks()
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._backends.update(_backend_ticks(self.database))
+        self._stop.set()
+        self._sampler.join()
         self.elapsed = time.monotonic() - self.started
         self.machine_busy = (busy - self.machine[0]) / TICKS
         self.machine_idle_share = 1 - (busy - self.machine[0]) / max(total - self.machine[1], 1)
@@ -143,6 +172,9 @@ class CpuMeter:
             self.children.ru_utime + self.children.ru_stime
         )
         self.server_cpu = (_process_ticks(self.pids) - self.server) / TICKS
+        self.database_cpu = (
+            sum(ticks - self._backends_at_start.get(pid, 0) for pid, ticks in self._backends.items()) / TICKS
+        )
         return False
 
 
@@ -560,18 +592,20 @@ def profile_http_request(actors, professionals, count):
 # --- main ---------------------------------------------------------------------------------------------
 
 
-def _cpu_line(label, cpu, count, *, server=None):
+def _cpu_line(label, cpu, count, *, http: bool):
     per = 1000 / max(count, 1)
-    parts = [f"machine busy {cpu.machine_busy * per:5.2f} ms"]
-    if server is not None:
-        parts.append(f"gunicorn/Django {cpu.server_cpu * per:5.2f} ms")
-        parts.append(f"bench clients {cpu.own_cpu * per:5.2f} ms")
-        rest = cpu.machine_busy - cpu.server_cpu - cpu.own_cpu
-    else:
-        parts.append(f"pgbench client {cpu.children_cpu * per:5.2f} ms")
-        rest = cpu.machine_busy - cpu.children_cpu
-    parts.append(f"PostgreSQL + rest {rest * per:5.2f} ms")
-    print(f"  CPU per {label}: " + ", ".join(parts) + f"; machine idle {cpu.machine_idle_share:.0%}")
+    parts = []
+    client = cpu.own_cpu if http else cpu.children_cpu
+    if http:
+        parts.append(f"gunicorn/Django {cpu.server_cpu * per:5.2f}")
+    parts.append(f"PostgreSQL {cpu.database_cpu * per:5.2f}")
+    parts.append(f"{'bench clients' if http else 'pgbench'} {client * per:5.2f}")
+    other = cpu.machine_busy - cpu.server_cpu - cpu.database_cpu - client
+    parts.append(f"rest of the machine {other * per:5.2f}")
+    print(
+        f"  CPU ms per {label}: " + ", ".join(parts) + f" (machine {cpu.machine_busy * per:.2f},"
+        f" idle {cpu.machine_idle_share:.0%})"
+    )
 
 
 def main():
@@ -609,7 +643,7 @@ def main():
     )
     if errors:
         print(f"  non-201 answers: {errors}")
-    _cpu_line("handover", http_cpu, handovers, server=True)
+    _cpu_line("handover", http_cpu, handovers, http=True)
 
     tps, failed, statements, sql_cpu = pgbench_phase(
         surgical,
@@ -624,7 +658,7 @@ def main():
         + (f"  ({failed} failed)" if failed else ""),
         flush=True,
     )
-    _cpu_line("transaction", sql_cpu, round(tps * sql_cpu.elapsed))
+    _cpu_line("transaction", sql_cpu, round(tps * sql_cpu.elapsed), http=False)
     ratio = rate / tps if tps else 0.0
     met = ratio >= TARGET_RATIO
     profile = None
@@ -636,13 +670,25 @@ def main():
     print(f"  {'pgbench transactions/s':<34} {tps:9.1f}   ({statements} statements, one per round trip)")
     print(f"  {'ratio HTTP / pgbench':<34} {ratio:9.2f}")
     print(f"  {'target':<34} {'>= ' + str(TARGET_RATIO):>9}   {'OK' if met else 'MISSED'}")
+    transactions = max(round(tps * sql_cpu.elapsed), 1)
+    handovers = max(handovers, 1)
     print(
-        f"  {'CPU per handover, HTTP side':<34} {http_cpu.machine_busy * 1000 / max(handovers, 1):9.2f} ms"
-        f"   (Django/gunicorn {http_cpu.server_cpu * 1000 / max(handovers, 1):.2f} ms)"
+        f"  {'CPU ms per handover, HTTP side':<34}"
+        f" {(http_cpu.server_cpu + http_cpu.database_cpu) * 1000 / handovers:9.2f}"
+        f"   (Django/gunicorn {http_cpu.server_cpu * 1000 / handovers:.2f},"
+        f" PostgreSQL {http_cpu.database_cpu * 1000 / handovers:.2f})"
     )
     print(
-        f"  {'CPU per transaction, pgbench':<34}"
-        f" {sql_cpu.machine_busy * 1000 / max(round(tps * sql_cpu.elapsed), 1):9.2f} ms"
+        f"  {'CPU ms per transaction, pgbench':<34} {sql_cpu.database_cpu * 1000 / transactions:9.2f}"
+        f"   (PostgreSQL)"
+    )
+    others = [
+        (cpu.machine_busy - cpu.server_cpu - cpu.database_cpu - client) / cpu.elapsed
+        for cpu, client in ((http_cpu, http_cpu.own_cpu), (sql_cpu, sql_cpu.children_cpu))
+    ]
+    print(
+        f"  {'other load on the machine (cores)':<34} {others[0]:9.2f}   during the HTTP phase,"
+        f" {others[1]:.2f} during pgbench; load average {os.getloadavg()[0]:.2f} after the run"
     )
     if profile:
         print(
