@@ -6,6 +6,7 @@ from dashboards.models import (
     PharmacyWeek,
     ProfessionalCensus,
     RollupState,
+    ServedMonth,
     ServedWeek,
 )
 from gomask.admin_helpers import ReadOnlyAdmin
@@ -58,3 +59,10 @@ class ServedWeekAdmin(ReadOnlyAdmin):
 class ProfessionalCensusAdmin(ReadOnlyAdmin):
     list_display = ["region", "departement", "epci", "profession", "known", "referenced"]
     list_filter = ["region", "profession"]
+
+
+@admin.register(ServedMonth)
+class ServedMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "professional", "product", "weeks", "quantity", "quota"]
+    list_filter = ["region"]
+    raw_id_fields = ["professional"]
