@@ -9,9 +9,12 @@ Windows-1252, the superset of Latin-1 that French tools write.
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models, transaction
 
 _CHUNK = 1 << 20
 
@@ -74,3 +77,52 @@ class ImportReport:
 
     def skip(self, line_number: int, message: str) -> None:
         self.errors.append((line_number, str(message)))
+
+
+# Errors a record can meet when written; reported against its line, the others still written.
+WRITE_ERRORS = (DatabaseError, ValidationError)
+
+
+def create_in_batches(
+    records: list[tuple[int, models.Model]],
+    report: ImportReport,
+    *,
+    refusal: Callable[[Exception], str],
+    batch_size: int = 1000,
+) -> None:
+    """Insert new records (line number, unsaved instance) a batch per transaction.
+
+    A batch that fails is retried one record per transaction, so that only the faulty lines
+    are refused (with `refusal(error)`) and none is half-written. One transaction per record
+    throughout would make the first national import take hours.
+    """
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
+        model = type(batch[0][1])
+        try:
+            with transaction.atomic():
+                model.objects.bulk_create([instance for _, instance in batch])
+        except WRITE_ERRORS:
+            for line_number, instance in batch:
+                instance.pk = None
+                try:
+                    with transaction.atomic():
+                        instance.save(force_insert=True)
+                except WRITE_ERRORS as error:
+                    report.skip(line_number, refusal(error))
+                else:
+                    report.created += 1
+        else:
+            report.created += len(batch)
+
+
+def update_changed(instance: models.Model, fields: dict, *, also_save: tuple[str, ...] = ()) -> str:
+    """Set `fields` on a saved instance and save those that changed: "updated" or "unchanged"."""
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    if not changed:
+        return "unchanged"
+    for name in changed:
+        setattr(instance, name, fields[name])
+    with transaction.atomic():
+        instance.save(update_fields=[*changed, *also_save])
+    return "updated"

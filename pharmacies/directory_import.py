@@ -17,8 +17,9 @@ The published file (data.gouv.fr, "FINESS Extraction du Fichier des établisseme
 Officines are created or updated by FINESS number (idempotent: a second run changes
 nothing). Coordinates are converted to WGS84 with pyproj; without them, or when they fall
 far from the commune (a projection mix-up), the commune's position is used. A line that
-cannot be imported is reported with its number and skipped; each officine is written in its
-own transaction, so nothing is half-written. Officines missing from the file are left as
+cannot be imported is reported with its number and skipped; nothing is half-written
+(existing officines are updated one per transaction, new ones inserted in batches, a batch
+that fails retried one by one). Officines missing from the file are left as
 they are: extractions are often cut to a region, and closing an officine is a decision.
 """
 
@@ -27,10 +28,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
-from gomask.directory_files import DirectoryFileError, ImportReport, detect_encoding, read_delimited
+from gomask.directory_files import (
+    WRITE_ERRORS,
+    DirectoryFileError,
+    ImportReport,
+    create_in_batches,
+    detect_encoding,
+    read_delimited,
+    update_changed,
+)
 from gomask.identifiers import validate_finess
 from pharmacies.models import Pharmacy, PositionPrecision
 from territories.geo import haversine_km
@@ -74,7 +82,7 @@ _COMMUNE, _DEPARTEMENT, _PHONE, _CATEGORY = 12, 13, 16, 18
 _STRUCTURE_FIELDS = 31  # without numuai (files before 2020); recent files have 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Officine:
     line_number: int
     finess: str
@@ -84,7 +92,7 @@ class Officine:
     phone: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Geolocation:
     line_number: int
     x: float
@@ -99,6 +107,7 @@ def import_finess(path: Path) -> ImportReport:
     officines, positions = _read(path, report)
     communes = Commune.objects.in_bulk({officine.insee_code for officine in officines})
     existing = Pharmacy.objects.in_bulk([officine.finess for officine in officines], field_name="finess")
+    new_pharmacies = []
     for officine in officines:
         commune = communes.get(officine.insee_code)
         if commune is None:
@@ -107,15 +116,23 @@ def import_finess(path: Path) -> ImportReport:
                 _("commune %(code)s inconnue du référentiel des communes.") % {"code": officine.insee_code},
             )
             continue
-        position = _position(positions.get(officine.finess), commune)
+        pharmacy = existing.get(officine.finess)
+        fields = _fields(pharmacy, officine, commune, _position(positions.get(officine.finess), commune))
+        if pharmacy is None:
+            new_pharmacies.append((officine.line_number, Pharmacy(finess=officine.finess, **fields)))
+            continue
         try:
-            with transaction.atomic():
-                outcome = _write(existing.get(officine.finess), officine, commune, position)
-        except (DatabaseError, ValidationError) as error:
-            report.skip(officine.line_number, _("officine non enregistrée : %(error)s") % {"error": error})
+            outcome = update_changed(pharmacy, fields)
+        except WRITE_ERRORS as error:
+            report.skip(officine.line_number, _refusal(error))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+    create_in_batches(new_pharmacies, report, refusal=_refusal)
     return report
+
+
+def _refusal(error: Exception) -> str:
+    return _("officine non enregistrée : %(error)s") % {"error": error}
 
 
 def _read(path: Path, report: ImportReport) -> tuple[list[Officine], dict[str, Geolocation]]:
@@ -241,7 +258,7 @@ def _position(geolocation: Geolocation | None, commune: Commune) -> tuple[float,
     return commune.latitude, commune.longitude, PositionPrecision.COMMUNE
 
 
-def _write(pharmacy: Pharmacy | None, officine: Officine, commune: Commune, position) -> str:
+def _fields(pharmacy: Pharmacy | None, officine: Officine, commune: Commune, position) -> dict:
     latitude, longitude, precision = position
     fields = {
         "name": officine.name,
@@ -256,13 +273,4 @@ def _write(pharmacy: Pharmacy | None, officine: Officine, commune: Commune, posi
     # commune (geocoded at registration) is kept rather than replaced by the commune's centre.
     if precision == PositionPrecision.ADDRESS or pharmacy is None or pharmacy.commune_id != commune.pk:
         fields.update(latitude=latitude, longitude=longitude, position_precision=precision)
-    if pharmacy is None:
-        Pharmacy.objects.create(finess=officine.finess, **fields)
-        return "created"
-    changed = [name for name, value in fields.items() if getattr(pharmacy, name) != value]
-    if not changed:
-        return "unchanged"
-    for name in changed:
-        setattr(pharmacy, name, fields[name])
-    pharmacy.save(update_fields=changed)
-    return "updated"
+    return fields

@@ -20,7 +20,7 @@ comes first, then the file's order. The RPPS profession and savoir-faire codes a
 Professionals are created or updated by RPPS (or ADELI) number, idempotently. One who was
 listed by an earlier import and is missing from this one is suspended (`left_directory_at`),
 never deleted; listed again, they are reinstated. A line that cannot be read is reported
-with its number and skipped; each professional is written in its own transaction.
+with its number and skipped; a record is never half-written (see create_in_batches).
 """
 
 from collections import defaultdict
@@ -28,12 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gomask.directory_files import DirectoryFileError, ImportReport, detect_encoding, read_delimited
+from gomask.directory_files import (
+    WRITE_ERRORS,
+    DirectoryFileError,
+    ImportReport,
+    create_in_batches,
+    detect_encoding,
+    read_delimited,
+    update_changed,
+)
 from gomask.identifiers import validate_adeli, validate_rpps
 from professionals.models import Profession, Professional
 from territories.models import Commune, PostalCode
@@ -78,7 +84,7 @@ REQUIRED_COLUMNS = {"identifier", "last_name", "first_name", "profession", "comm
 _ARRONDISSEMENTS = [("751", "75056", 1, 20), ("6938", "69123", 1, 9), ("132", "13055", 1, 16)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Activity:
     line_number: int
     key: tuple[str, str]  # ("rpps", number) or ("adeli", number)
@@ -104,26 +110,37 @@ def import_rpps(path: Path, *, suspend_absent: bool = True) -> ImportReport:
     activities, listed = _read(path, report)
     communes = _resolve_communes(activities, report)
     existing = _existing(listed)
+    new_professionals = []
     for key, candidates in activities.items():
         located = [activity for activity in candidates if activity.line_number in communes]
         if not located:
             continue
         activity = min(located, key=lambda a: (not a.liberal, a.line_number))
+        commune = communes[activity.line_number]
+        professional = existing.get(key)
+        if professional is None:
+            new_professionals.append((activity.line_number, _new_professional(activity, commune)))
+            continue
         try:
-            with transaction.atomic():
-                outcome = _write(existing.get(key), activity, communes[activity.line_number])
-        except (DatabaseError, ValidationError) as error:
-            report.skip(
-                activity.line_number, _("professionnel non enregistré : %(error)s") % {"error": error}
+            # save() refreshes search_name from the names.
+            outcome = update_changed(
+                professional, _fields(professional, activity, commune), also_save=("search_name",)
             )
+        except WRITE_ERRORS as error:
+            report.skip(activity.line_number, _refusal(error))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+    create_in_batches(new_professionals, report, refusal=_refusal)
     _mark_listed(listed, now)
     if suspend_absent and listed:
         report.suspended = Professional.objects.filter(
             directory_seen_at__lt=now, left_directory_at__isnull=True
         ).update(left_directory_at=now)
     return report
+
+
+def _refusal(error: Exception) -> str:
+    return _("professionnel non enregistré : %(error)s") % {"error": error}
 
 
 def _read(path: Path, report: ImportReport) -> tuple[dict[tuple, list[Activity]], set[tuple[str, str]]]:
@@ -270,8 +287,8 @@ def _existing(listed: set[tuple[str, str]]) -> dict[tuple[str, str], Professiona
     return found
 
 
-def _write(professional: Professional | None, activity: Activity, commune: Commune) -> str:
-    fields = {
+def _directory_fields(activity: Activity, commune: Commune) -> dict:
+    return {
         "profession": activity.profession,
         "first_name": activity.first_name,
         "last_name": activity.last_name,
@@ -282,17 +299,24 @@ def _write(professional: Professional | None, activity: Activity, commune: Commu
         "specialty_label": activity.specialty_label,
         "left_directory_at": None,
     }
-    if professional is None:
-        kind, number = activity.key
-        Professional.objects.create(
-            **{kind: number},
-            **fields,
-            phone=activity.phone,
-            email=activity.email,
-            latitude=commune.latitude,
-            longitude=commune.longitude,
-        )
-        return "created"
+
+
+def _new_professional(activity: Activity, commune: Commune) -> Professional:
+    kind, number = activity.key
+    professional = Professional(
+        **{kind: number},
+        **_directory_fields(activity, commune),
+        phone=activity.phone,
+        email=activity.email,
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+    )
+    professional.refresh_search_name()
+    return professional
+
+
+def _fields(professional: Professional, activity: Activity, commune: Commune) -> dict:
+    fields = _directory_fields(activity, commune)
     # The professional's own phone and e-mail (given at sign-up) win over the practice's.
     if not professional.phone and activity.phone:
         fields["phone"] = activity.phone
@@ -300,14 +324,7 @@ def _write(professional: Professional | None, activity: Activity, commune: Commu
         fields["email"] = activity.email
     if professional.practice_commune_id != commune.pk:
         fields.update(latitude=commune.latitude, longitude=commune.longitude)
-    changed = [name for name, value in fields.items() if getattr(professional, name) != value]
-    if not changed:
-        return "unchanged"
-    for name in changed:
-        setattr(professional, name, fields[name])
-    # save() also refreshes search_name from the names.
-    professional.save(update_fields=[*changed, "search_name"])
-    return "updated"
+    return fields
 
 
 def _mark_listed(listed: set[tuple[str, str]], now) -> None:
@@ -315,4 +332,4 @@ def _mark_listed(listed: set[tuple[str, str]], now) -> None:
         numbers = sorted(number for key_kind, number in listed if key_kind == kind)
         for start in range(0, len(numbers), 5000):
             chunk = numbers[start : start + 5000]
-            Professional.objects.filter(Q(**{f"{kind}__in": chunk})).update(directory_seen_at=now)
+            Professional.objects.filter(**{f"{kind}__in": chunk}).update(directory_seen_at=now)

@@ -79,8 +79,12 @@ class Professional(models.Model):
         return f"{self.get_profession_display()} {self.first_name} {self.last_name}"
 
     def save(self, *args, **kwargs):
-        self.search_name = normalise_for_search(f"{self.last_name} {self.first_name}")
+        self.refresh_search_name()
         super().save(*args, **kwargs)
+
+    def refresh_search_name(self) -> None:
+        """Called by save(); bulk inserts, which bypass save(), call it themselves."""
+        self.search_name = normalise_for_search(f"{self.last_name} {self.first_name}")
 
     @property
     def is_suspended(self) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from gomask.directory_files import ImportReport, create_in_batches
 from pharmacies.directory_import import import_finess, to_wgs84
 from pharmacies.models import Pharmacy, PositionPrecision, StockLevel
 from territories.geo import haversine_km
@@ -177,3 +178,31 @@ def test_a_file_that_is_not_a_finess_extraction_is_refused_and_nothing_is_writte
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_finess", str(DATA / "absent.csv"))
     assert not Pharmacy.objects.exists()
+
+
+def test_a_batch_that_fails_is_retried_one_by_one_and_only_the_faulty_line_is_refused(communes):
+    riscle = Commune.objects.get(pk="32344")
+    PharmacyFactory(finess="320003759", insee_code="32344")
+    report = ImportReport()
+
+    def officine(finess):
+        return Pharmacy(
+            finess=finess,
+            name=f"PHARMACIE {finess}",
+            address="1 place de la Mairie",
+            commune=riscle,
+            departement_id="32",
+            region_id="76",
+            latitude=riscle.latitude,
+            longitude=riscle.longitude,
+        )
+
+    create_in_batches(
+        [(2, officine("320003908")), (3, officine("320003759")), (4, officine("310009873"))],
+        report,
+        refusal=lambda error: "refusée",
+    )
+
+    assert report.created == 2
+    assert report.errors == [(3, "refusée")]
+    assert set(Pharmacy.objects.values_list("finess", flat=True)) == {"320003759", "320003908", "310009873"}
