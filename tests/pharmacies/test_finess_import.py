@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from gomask.directory_files import ImportReport, create_in_batches
 from pharmacies.directory_import import import_finess, to_wgs84
-from pharmacies.models import Pharmacy, PositionPrecision, StockLevel
+from pharmacies.models import MembershipStatus, Pharmacy, PharmacyMembership, PositionPrecision, StockLevel
 from territories.geo import haversine_km
 from territories.models import Commune
 from territories.services import load_territories
@@ -206,3 +207,29 @@ def test_a_batch_that_fails_is_retried_one_by_one_and_only_the_faulty_line_is_re
     assert report.created == 2
     assert report.errors == [(3, "refusée")]
     assert set(Pharmacy.objects.values_list("finess", flat=True)) == {"320003759", "320003908", "310009873"}
+
+
+@pytest.mark.parametrize("typed", ["980 501 415", "970205613", "2b0002422"])
+def test_a_pharmacist_of_an_imported_overseas_or_corsican_officine_signs_up_with_its_finess(
+    communes, client, typed
+):
+    import_finess(SAMPLE)
+
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "titulaire@exemple.fr",
+            "password1": "Un-mot-de-passe-solide-2020",
+            "password2": "Un-mot-de-passe-solide-2020",
+            "first_name": "Nadia",
+            "last_name": "Madi",
+            "phone": "06 12 34 56 78",
+            "account_type": "pharmacist",
+            "finess": typed,
+        },
+    )
+
+    assert response.status_code == 302
+    membership = PharmacyMembership.objects.get(user__email="titulaire@exemple.fr")
+    assert membership.pharmacy.finess == typed.replace(" ", "").upper()
+    assert membership.status == MembershipStatus.PENDING
