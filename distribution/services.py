@@ -140,6 +140,14 @@ def _acting_professional(actor) -> Professional:
         raise NotAllowed(
             _("Votre compte n'est relié à aucun professionnel de santé."), code="no_professional"
         )
+    if professional.is_suspended:
+        raise NotAllowed(
+            _(
+                "Votre numéro ne figure plus dans l'annuaire RPPS/ADELI : vos droits sont suspendus. "
+                "Contactez l'administrateur si c'est une erreur."
+            ),
+            code="professional_suspended",
+        )
     return professional
 
 
@@ -174,6 +182,15 @@ def eligible_professional(professional_id) -> Professional:
             )
             % {"name": professional.full_name},
             code="professional_not_validated",
+        )
+    if professional.is_suspended:
+        raise Conflict(
+            _(
+                "%(name)s ne figure plus dans l'annuaire RPPS/ADELI : ses droits sont suspendus, "
+                "aucune délivrance n'est possible."
+            )
+            % {"name": professional.full_name},
+            code="professional_suspended",
         )
     return professional
 

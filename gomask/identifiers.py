@@ -2,9 +2,8 @@
 
 - RPPS: 11 digits, the last one a Luhn key over the whole number.
 - ADELI: 9 digits (format only: its key algorithm is not public and varies).
-- FINESS: 9 characters; positions 1-2 the département (01-95, 2A/2B, 97 for overseas
-  with 971-976 in positions 1-3); position 9 a Luhn key over positions 1-8. Corsican
-  numbers (2A/2B) hold letters, so only their format is checked.
+- FINESS: 9 characters, the 9th a Luhn key over the whole number. See `validate_finess`
+  for how the first characters name the département.
 """
 
 import re
@@ -12,8 +11,26 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_OVERSEAS = {"971", "972", "973", "974", "975", "976"}
 _METRO_DEPARTEMENTS = {f"{n:02d}" for n in range(1, 96) if n != 20}
+# FINESS numbers overseas start with "97" or "98", then a "0" and the territory's digit: the
+# territory is characters 1-2 and 4 (9701... Guadeloupe, 9702... Martinique), Mayotte keeping
+# 985, its code as a collectivité before it became a département in 2011 (9805...). Checked
+# against numbers of the public FINESS extraction: 970100400 (Guadeloupe), 970210126
+# (Martinique), 970300026 (Guyane), 970400024 (La Réunion), 980501506 (Mayotte), 980600027
+# (Wallis-et-Futuna). Saint-Pierre-et-Miquelon (9705) follows the same pattern by inference.
+FINESS_OVERSEAS_DEPARTEMENTS = {
+    "9701": "971",
+    "9702": "972",
+    "9703": "973",
+    "9704": "974",
+    "9705": "975",
+    "9805": "976",
+    "9806": "986",
+}
+# Corsican numbers hold letters; their key is the Luhn key of the number read with 2A as 21
+# and 2B as 22, which every published Corsican number checked passes (2A0000154, 2A0000170,
+# 2A0000386, 2A0002606, 2B0000020, 2B0000038, 2B0004246, 2B0005342, 2B0005359).
+_CORSICA_KEY_DIGITS = {"2A": "21", "2B": "22"}
 
 
 def luhn_is_valid(digits: str) -> bool:
@@ -61,14 +78,26 @@ def validate_adeli(value: str) -> str:
 
 
 def finess_departement(number: str) -> str | None:
-    if number[:3] in _OVERSEAS:
-        return number[:3]
-    if number[:2] in _METRO_DEPARTEMENTS or number[:2] in {"2A", "2B"}:
+    """The INSEE code of the département (or overseas territory) a FINESS number belongs to,
+    None when its first characters name none."""
+    if number[:2] in {"97", "98"}:
+        return FINESS_OVERSEAS_DEPARTEMENTS.get(number[:4])
+    if number[:2] in _METRO_DEPARTEMENTS or number[:2] in _CORSICA_KEY_DIGITS:
         return number[:2]
     return None
 
 
+def _finess_key_digits(number: str) -> str:
+    return _CORSICA_KEY_DIGITS.get(number[:2], number[:2]) + number[2:]
+
+
 def validate_finess(value: str) -> str:
+    """A FINESS number (établissement or entité juridique), normalised.
+
+    Characters 1-2 are the département: 01-95, 2A/2B in Corsica; overseas "97" or "98"
+    followed by the territory on characters 3-4 (see FINESS_OVERSEAS_DEPARTEMENTS). Character 9
+    is a Luhn key over the nine characters, Corsica's letters read as digits.
+    """
     number = normalise_identifier(value)
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", number):
         raise ValidationError(
@@ -81,7 +110,7 @@ def validate_finess(value: str) -> str:
             code="finess_departement",
             params={"number": number},
         )
-    if number[:2] not in {"2A", "2B"} and not luhn_is_valid(number):
+    if not luhn_is_valid(_finess_key_digits(number)):
         raise ValidationError(
             _("Le numéro FINESS %(number)s n'est pas valide (clé de contrôle incorrecte)."),
             code="finess_key",
@@ -97,8 +126,14 @@ def make_rpps(serial: int) -> str:
 
 
 def make_finess(departement: str, serial: int) -> str:
-    """A valid FINESS number in `departement` (demo data and tests)."""
-    body = f"{departement}{serial:0{8 - len(departement)}d}"
-    if departement in {"2A", "2B"}:
-        return body + "0"
-    return body + luhn_key(body)
+    """A valid FINESS number in `departement` (its INSEE code: "32", "2A", "972"), for demo data
+    and tests, numbered as FINESS numbers its territory (972 -> 9702...)."""
+    prefixes = {code: prefix for prefix, code in FINESS_OVERSEAS_DEPARTEMENTS.items()}
+    prefix = prefixes.get(departement, departement)
+    if finess_departement(prefix) != departement:
+        raise ValueError(f"No FINESS numbering for département {departement!r}.")
+    width = 8 - len(prefix)
+    if serial >= 10**width:
+        raise ValueError(f"Serial {serial} does not fit in a FINESS number of {departement!r}.")
+    body = f"{prefix}{serial:0{width}d}"
+    return body + luhn_key(_finess_key_digits(body))

@@ -52,6 +52,16 @@ class Professional(models.Model):
     )
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
+    # From the RPPS directory (PS_LibreAcces, written by professionals.directory_import): the
+    # profession code ("10" médecin, "60" infirmier...) and the savoir-faire of the activity
+    # kept ("SM53" médecine générale...), for a directory of specialists.
+    directory_profession_code = models.CharField(_("code profession (RPPS)"), max_length=4, blank=True)
+    specialty_code = models.CharField(_("code savoir-faire (RPPS)"), max_length=10, blank=True, db_index=True)
+    specialty_label = models.CharField(_("savoir-faire (spécialité)"), max_length=200, blank=True)
+    directory_seen_at = models.DateTimeField(_("présent dans l'annuaire le"), null=True, blank=True)
+    # Set when a directory import no longer lists them: suspended (no option, no handover),
+    # never deleted, since their history stays; cleared if they come back.
+    left_directory_at = models.DateTimeField(_("absent de l'annuaire depuis"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,8 +79,16 @@ class Professional(models.Model):
         return f"{self.get_profession_display()} {self.first_name} {self.last_name}"
 
     def save(self, *args, **kwargs):
-        self.search_name = normalise_for_search(f"{self.last_name} {self.first_name}")
+        self.refresh_search_name()
         super().save(*args, **kwargs)
+
+    def refresh_search_name(self) -> None:
+        """Called by save(); bulk inserts, which bypass save(), call it themselves."""
+        self.search_name = normalise_for_search(f"{self.last_name} {self.first_name}")
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.left_directory_at is not None
 
     @property
     def identifier(self) -> str:

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from gomask.identifiers import (
+    finess_departement,
     luhn_is_valid,
     make_finess,
     make_rpps,
@@ -58,14 +59,56 @@ def test_finess_with_a_wrong_key_is_refused():
         validate_finess(_flip_last_digit(make_finess("31", 55)))
 
 
-@pytest.mark.parametrize("number", ["2A0000123", "2B0001234"])
-def test_corsican_finess_is_accepted_without_key_check(number):
-    assert validate_finess(number) == number
+# Numbers published in the FINESS extraction (etalab-cs1100507-stock) and in ARS decisions,
+# with the département each belongs to: never produced by make_finess.
+PUBLISHED_FINESS_NUMBERS = [
+    ("010000024", "01"),  # CH de Fleyriat, Viriat
+    ("320000086", "32"),  # Centre hospitalier d'Auch
+    ("970100400", "971"),  # CH Louis Constant Fleming, Saint-Martin (Guadeloupe in FINESS)
+    ("970210126", "972"),  # CMPP intersectoriel Aloès, Ducos (Martinique)
+    ("970300026", "973"),  # Centre hospitalier de Cayenne (Guyane)
+    ("970400024", "974"),  # CHU site Félix Guyon, Saint-Denis (La Réunion)
+    ("980501506", "976"),  # Lieu de vie Mavouna Mema, Chirongui (Mayotte)
+    ("980502199", "976"),  # Ubipharm Mayotte, Koungou
+    ("980600027", "986"),  # Hôpital de Sia (Wallis-et-Futuna)
+    ("2A0000154", "2A"),  # Clinique du sud de la Corse
+    ("2A0002606", "2A"),  # Centre hospitalier de Sartène
+    ("2B0000020", "2B"),  # Centre hospitalier de Bastia
+    ("2B0005342", "2B"),  # Centre hospitalier de Calvi
+]
 
 
-def test_overseas_finess_is_accepted_with_its_key():
-    number = make_finess("971", 7)
+@pytest.mark.parametrize(("number", "departement"), PUBLISHED_FINESS_NUMBERS)
+def test_every_published_finess_number_is_accepted_in_its_departement(number, departement):
     assert validate_finess(number) == number
+    assert finess_departement(number) == departement
+
+
+@pytest.mark.parametrize("number", ["970210126", "980501506", "2A0000154", "2B0005342"])
+def test_overseas_and_corsican_finess_with_a_wrong_key_is_refused(number):
+    with pytest.raises(ValidationError, match="clé de contrôle"):
+        validate_finess(_flip_last_digit(number))
+
+
+@pytest.mark.parametrize(("departement", "prefix"), [("971", "9701"), ("972", "9702"), ("976", "9805")])
+def test_generated_overseas_finess_follows_the_published_numbering(departement, prefix):
+    number = make_finess(departement, 7)
+    assert number.startswith(prefix)
+    assert validate_finess(number) == number
+    assert finess_departement(number) == departement
+
+
+@pytest.mark.parametrize("departement", ["2A", "2B"])
+def test_generated_corsican_finess_carries_a_real_key(departement):
+    number = make_finess(departement, 154)
+    assert validate_finess(number) == number
+    with pytest.raises(ValidationError, match="clé de contrôle"):
+        validate_finess(_flip_last_digit(number))
+
+
+def test_a_finess_in_an_unknown_overseas_territory_is_refused():
+    with pytest.raises(ValidationError, match="département"):
+        validate_finess(make_finess("972", 1).replace("9702", "9709", 1))
 
 
 @pytest.mark.parametrize("number", ["990000001", "200000001", "000000001", "960000001"])
