@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consultations import selectors, services
-from consultations.forms import PlaceField
 from consultations.serializers import (
     BookingCancelInputSerializer,
     BookingInputSerializer,
@@ -24,6 +23,7 @@ from consultations.serializers import (
 )
 from consultations.views import client_key
 from gomask.errors import InvalidInput
+from territories.forms import PlaceField
 
 ERRORS = {
     400: OpenApiResponse(ConsultationErrorSerializer, description="Données invalides"),

@@ -60,7 +60,7 @@ def test_the_booking_page_shows_a_taken_slot_as_an_alert_with_a_409(client, slot
         "phone": "0611111111",
         "email": "paul@exemple.fr",
         "commune": "Riscle",
-        "no_regular_doctor": "on",
+        "has_regular_doctor": "non",
     }
     response = client.post(reverse("consultations:book", args=[slots[0].pk]), data)
     assert response.status_code == 409
@@ -77,6 +77,7 @@ def test_the_booking_page_refuses_a_future_birth_date_next_to_the_field(client, 
         "phone": "0611111111",
         "email": "paul@exemple.fr",
         "commune": "Riscle",
+        "has_regular_doctor": "oui",
     }
     response = client.post(reverse("consultations:book", args=[slots[0].pk]), data)
     assert response.status_code == 400
