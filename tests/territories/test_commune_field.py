@@ -73,3 +73,12 @@ def test_the_professional_mask_search_accepts_a_shared_postal_code(client, nurse
     assert response.status_code == 200
     assert response.context["origin"]["label"] == "Riscle"
     assert "Plusieurs communes" not in html.unescape(response.content.decode())
+
+
+def test_pressing_enter_after_retyping_submits_no_choice(occitanie):
+    """The form's first submit button is what Enter clicks: a hidden one without a choice."""
+    form = ResidenceForm({"commune": "32400"})
+    form.is_valid()
+    page = str(form["commune"])
+    first_button = page[page.index("<button") : page.index(">", page.index("<button"))]
+    assert "name=" not in first_button and 'aria-hidden="true"' in first_button
