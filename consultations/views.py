@@ -174,7 +174,8 @@ def book(request, slot_id: int):
         if context["priority"] and not (eligibility.is_bound and eligibility.is_valid()):
             context.update(eligibility_form=eligibility, status=400 if eligibility.is_bound else 200)
             return render(request, "consultations/book.html", context, status=context["status"])
-        refusal = _eligibility_refusal(slot, eligibility) if eligibility.is_bound else None
+        answered = eligibility.is_bound and eligibility.is_valid()
+        refusal = _eligibility_refusal(slot, eligibility) if answered else None
         if refusal is not None:
             context.update(eligibility_form=eligibility, error=refusal)
             return render(request, "consultations/book.html", context, status=refusal.status)

@@ -218,3 +218,11 @@ def test_during_the_priority_window_the_eligibility_questions_come_first(client,
     page = _text(welcome)
     assert welcome.status_code == 200 and 'name="first_name"' in page
     assert 'value="Riscle (32400)"' in page
+
+
+def test_an_open_slot_ignores_unreadable_answers_in_the_address(client, slots):
+    response = client.get(
+        reverse("consultations:book", args=[slots[0].pk]),
+        {"commune": "Xyzzyville", "has_regular_doctor": "?"},
+    )
+    assert response.status_code == 200 and 'name="first_name"' in _text(response)
