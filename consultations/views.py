@@ -85,6 +85,7 @@ def patient_home(request):
             "commune": form.cleaned_data.get("q") if form.is_bound and form.is_valid() else None,
             "departements": selectors.departements_with_sites(),
             "map_points": _map_points(page.object_list) if page else [],
+            "now": timezone.now(),
             **_map_context(),
         },
     )
@@ -100,7 +101,13 @@ def departement(request, code: str):
     return render(
         request,
         "consultations/departement.html",
-        {"departement": found, "results": results, "map_points": _map_points(results), **_map_context()},
+        {
+            "departement": found,
+            "results": results,
+            "map_points": _map_points(results),
+            "now": timezone.now(),
+            **_map_context(),
+        },
     )
 
 

@@ -226,3 +226,9 @@ def test_an_open_slot_ignores_unreadable_answers_in_the_address(client, slots):
         {"commune": "Xyzzyville", "has_regular_doctor": "?"},
     )
     assert response.status_code == 200 and 'name="first_name"' in _text(response)
+
+
+def test_the_search_results_say_until_when_each_listed_slot_is_reserved(client, priority_slot):
+    page = _text(client.get(reverse("consultations:patient_home"), {"q": "32400"}))
+    assert reverse("consultations:book", args=[priority_slot.pk]) in page
+    assert page.count("prioritaire jusqu'au") == 3  # the three next slots listed
