@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consultations import selectors, services
-from consultations.forms import PlaceField
 from consultations.serializers import (
     BookingCancelInputSerializer,
     BookingInputSerializer,
@@ -24,6 +23,7 @@ from consultations.serializers import (
 )
 from consultations.views import client_key
 from gomask.errors import InvalidInput
+from territories.forms import PlaceField
 
 ERRORS = {
     400: OpenApiResponse(ConsultationErrorSerializer, description="Données invalides"),
@@ -64,14 +64,17 @@ class SiteSearchView(APIView):
 
 
 class BookingCreateView(APIView):
-    """Anyone (no account): book a free slot. Rate-limited per client address."""
+    """Anyone (no account): book a free slot. Valid requests are rate-limited per client address;
+    the same patient booking the same slot again gets their booking back (200)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=BookingInputSerializer, responses={201: BookingSerializer, **ERRORS})
+    @extend_schema(
+        request=BookingInputSerializer,
+        responses={201: BookingSerializer, 200: BookingSerializer, **ERRORS},
+    )
     def post(self, request):
-        services.check_booking_rate(client_key=client_key(request))
         data = BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -84,8 +87,9 @@ class BookingCreateView(APIView):
             email=values["email"],
             commune_code=values["commune"],
             has_regular_doctor=values["has_regular_doctor"],
+            rate_limit_key=client_key(request),
         )
-        return Response(_booking_payload(booking), status=201)
+        return Response(_booking_payload(booking), status=200 if booking.repeated else 201)
 
 
 class BookingCancelView(APIView):

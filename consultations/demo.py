@@ -33,6 +33,7 @@ SITES = [
 DEMO_EQUIPMENT = (
     "Bureau de consultation, table d'examen, tensiomètre, ECG, accès internet et lecteur de carte Vitale."
 )
+DEMO_ACCESS = "Entrée de plain-pied, accessible en fauteuil ; stationnement gratuit sur la place."
 DEMO_LODGING = "Gîte communal réservé aux médecins solidaires ; chambre chez l'habitant possible."
 
 
@@ -63,6 +64,7 @@ def seed(*, ars_email: str = "ars@demo.gomask.fr", doctor_email: str = "medecin@
                 "address": "Centre-bourg",
                 "latitude": commune.latitude,
                 "longitude": commune.longitude,
+                "access": DEMO_ACCESS,
                 "equipment": DEMO_EQUIPMENT,
                 "lodging_options": DEMO_LODGING,
             },

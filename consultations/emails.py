@@ -1,24 +1,40 @@
-"""The e-mails sent to patients (plain text, French), with the .ics attached."""
+"""The e-mails sent to patients (plain text, French), with a calendar file where it helps.
+
+None is sent from here: each function writes one outbox row (notifications.Delivery) in the
+caller's transaction, next to the booking change it announces; the notifications delivery
+machinery claims, sends, retries and recovers it. The delivery key makes each message once
+per event.
+"""
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations.ics import consultation_ics
+from consultations.ics import consultation_ics, ics_content_type
+from notifications.models import DeliveryKind
+from notifications.services import queue_email
+
+ICS_FILENAME = "consultation.ics"
 
 
 def _links(token: str) -> dict:
     return {
         "booking_url": settings.SITE_URL + reverse("consultations:booking_detail", args=[token]),
         "cancel_url": settings.SITE_URL + reverse("consultations:cancel", args=[token]),
+        "ics_url": settings.SITE_URL + reverse("consultations:booking_ics", args=[token]),
     }
 
 
 def _site_location(site) -> str:
     return f"{site.name}, {site.address}, {site.commune.name}"
+
+
+def _organizer_email() -> str:
+    """The bare address of DEFAULT_FROM_EMAIL ("GO MASK <x@y>" gives x@y)."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    return sender.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in sender else sender.strip()
 
 
 def booking_ics(booking, *, now, cancelled: bool = False) -> str:
@@ -31,8 +47,19 @@ def booking_ics(booking, *, now, cancelled: bool = False) -> str:
         location=_site_location(site),
         description=_("Consultation facturée sans dépassement d'honoraires. Présentez votre carte Vitale."),
         stamp=now,
+        organizer_email=_organizer_email(),
+        organizer_name=site.name,
+        attendee_email=booking.email,
         cancelled=cancelled,
     )
+
+
+def _ics_attachment(booking, *, now, cancelled: bool = False) -> dict:
+    return {
+        "filename": ICS_FILENAME,
+        "content": booking_ics(booking, now=now, cancelled=cancelled),
+        "mimetype": ics_content_type(cancelled=cancelled),
+    }
 
 
 def _context(booking, token: str | None = None) -> dict:
@@ -46,50 +73,82 @@ def _context(booking, token: str | None = None) -> dict:
     return context
 
 
-def send_confirmation(booking, *, token: str, now) -> None:
-    message = EmailMessage(
-        subject=_("Votre consultation solidaire du %(date)s")
-        % {"date": timezone.localtime(booking.slot.starts_at).strftime(_("%d/%m/%Y à %H:%M"))},
+def _when(booking) -> str:
+    return timezone.localtime(booking.slot.starts_at).strftime(_("%d/%m/%Y à %H:%M"))
+
+
+def queue_confirmation(booking, *, token: str, now) -> int | None:
+    return queue_email(
+        delivery_key=f"booking:{booking.public_id}:confirmation",
+        kind=DeliveryKind.BOOKING_CONFIRMATION,
+        address=booking.email,
+        subject=_("Votre consultation solidaire du %(date)s") % {"date": _when(booking)},
         body=render_to_string("consultations/email/confirmation.txt", _context(booking, token)),
-        to=[booking.email],
+        attachments=[_ics_attachment(booking, now=now)],
     )
-    message.attach("consultation.ics", booking_ics(booking, now=now), "text/calendar")
-    message.send()
 
 
-def send_reminder(booking, *, token: str, now) -> None:
-    message = EmailMessage(
+def queue_reminder(booking, *, token: str, now) -> int | None:
+    return queue_email(
+        delivery_key=f"booking:{booking.public_id}:reminder",
+        kind=DeliveryKind.BOOKING_REMINDER,
+        address=booking.email,
         subject=_("Rappel : votre consultation solidaire demain à %(time)s")
         % {"time": timezone.localtime(booking.slot.starts_at).strftime("%H:%M")},
         body=render_to_string("consultations/email/reminder.txt", _context(booking, token)),
-        to=[booking.email],
+        attachments=[_ics_attachment(booking, now=now)],
     )
-    message.attach("consultation.ics", booking_ics(booking, now=now), "text/calendar")
-    message.send()
 
 
-def send_cancelled_by_site(booking) -> None:
-    message = EmailMessage(
-        subject=_("Votre consultation solidaire est annulée"),
-        body=render_to_string("consultations/email/cancelled_by_site.txt", _context(booking)),
-        to=[booking.email],
+def queue_cancellation(booking, *, now, by_site: bool) -> int | None:
+    """The patient cancelled, or the mission was cancelled: say so, and remove the calendar event."""
+    template = "cancelled_by_site.txt" if by_site else "cancelled_by_patient.txt"
+    return queue_email(
+        delivery_key=f"booking:{booking.public_id}:cancelled",
+        kind=DeliveryKind.BOOKING_CANCELLED,
+        address=booking.email,
+        subject=_("Votre consultation solidaire du %(date)s est annulée") % {"date": _when(booking)},
+        body=render_to_string(
+            f"consultations/email/{template}",
+            {
+                **_context(booking),
+                "search_url": settings.SITE_URL + reverse("consultations:patient_home"),
+            },
+        ),
+        attachments=[_ics_attachment(booking, now=now, cancelled=True)],
     )
-    message.attach(
-        "consultation.ics", booking_ics(booking, now=timezone.now(), cancelled=True), "text/calendar"
+
+
+def queue_waiting_list_joined(entry) -> int | None:
+    site = entry.site
+    return queue_email(
+        delivery_key=f"waiting:{entry.pk}:joined",
+        kind=DeliveryKind.WAITING_LIST_JOINED,
+        address=entry.email,
+        subject=_("Liste d'attente : %(site)s") % {"site": site.name},
+        body=render_to_string(
+            "consultations/email/waiting_list_joined.txt",
+            {
+                "site": site,
+                "site_url": settings.SITE_URL + reverse("consultations:site_detail", args=[site.pk]),
+            },
+        ),
     )
-    message.send()
 
 
-def send_waiting_list_notice(entry, *, slot) -> None:
+def queue_waiting_list_notice(entry, *, slot) -> int | None:
     site = slot.mission.site
-    body = render_to_string(
-        "consultations/email/waiting_list.txt",
-        {
-            "site": site,
-            "starts_at": timezone.localtime(slot.starts_at),
-            "site_url": settings.SITE_URL + reverse("consultations:site_detail", args=[site.pk]),
-        },
+    return queue_email(
+        delivery_key=f"waiting:{entry.pk}:notice",
+        kind=DeliveryKind.WAITING_LIST_NOTICE,
+        address=entry.email,
+        subject=_("Un créneau s'est libéré : %(site)s") % {"site": site.name},
+        body=render_to_string(
+            "consultations/email/waiting_list.txt",
+            {
+                "site": site,
+                "starts_at": timezone.localtime(slot.starts_at),
+                "site_url": settings.SITE_URL + reverse("consultations:site_detail", args=[site.pk]),
+            },
+        ),
     )
-    EmailMessage(
-        subject=_("Un créneau s'est libéré : %(site)s") % {"site": site.name}, body=body, to=[entry.email]
-    ).send()

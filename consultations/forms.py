@@ -2,10 +2,14 @@
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultations import services
 from consultations.models import PriorityZone, Site
-from territories.forms import CommuneField
+from consultations.selectors import SORT_DISTANCE, SORT_SOONEST
+from gomask.errors import InvalidInput
+from territories.forms import CommuneField, CommuneInput, PlaceField
 
 
 class DateInput(forms.DateInput):
@@ -22,37 +26,87 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class PlaceField(CommuneField):
-    """A commune, or a postal code standing for its most populated commune (distances only)."""
-
-    def resolve(self, text: str):
-        from territories.selectors import find_communes
-
-        if len(text) == 5 and text.isdigit():
-            matches = find_communes(text, limit=1)
-            if matches:
-                return matches[0]
-        return super().resolve(text)
+def _by_service(cleaner, value, **kwargs):
+    """Run one of the services' cleaning rules on a field, as a form error (the rule stays there)."""
+    try:
+        return cleaner(value, **kwargs)
+    except InvalidInput as exc:
+        raise forms.ValidationError(str(exc.message), code=exc.code) from exc
 
 
 class SearchForm(forms.Form):
-    q = PlaceField(label=_("Votre commune ou code postal"))
-
-
-class BookingForm(forms.Form):
-    first_name = forms.CharField(label=_("Prénom"), max_length=100)
-    last_name = forms.CharField(label=_("Nom"), max_length=100)
-    birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
-    phone = forms.CharField(label=_("Téléphone"), max_length=20, help_text=_("Par exemple 06 12 34 56 78."))
-    email = forms.EmailField(
-        label=_("Adresse e-mail"), help_text=_("La confirmation et le rappel y sont envoyés.")
+    q = PlaceField(label=_("Votre commune ou code postal"), help_text=_("Par exemple 32400 ou Riscle."))
+    sort = forms.ChoiceField(
+        label=_("Trier par"),
+        choices=[(SORT_DISTANCE, _("Distance")), (SORT_SOONEST, _("Prochain créneau"))],
+        required=False,
+        widget=forms.RadioSelect,
+        initial=SORT_DISTANCE,
     )
-    commune = CommuneField(label=_("Commune de résidence"))
-    no_regular_doctor = forms.BooleanField(label=_("Je n'ai pas de médecin traitant"), required=False)
+
+    def clean_sort(self):
+        return self.cleaned_data.get("sort") or SORT_DISTANCE
+
+
+class EligibilityForm(forms.Form):
+    """The two questions that decide who may book a slot during its priority window."""
+
+    commune = CommuneField(
+        label=_("Commune de résidence"),
+        help_text=_("Code postal (ex. 32400) ou nom de la commune."),
+        widget=CommuneInput(attrs={"autocomplete": "address-level2"}),
+    )
+    has_regular_doctor = forms.TypedChoiceField(
+        label=_("Avez-vous un médecin traitant ?"),
+        choices=[("non", _("Non, je n'ai pas de médecin traitant")), ("oui", _("Oui"))],
+        coerce=lambda value: value == "oui",
+        widget=forms.RadioSelect,
+    )
+
+
+class BookingForm(EligibilityForm):
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    birth_date = forms.DateField(
+        label=_("Date de naissance"), widget=DateInput(attrs={"autocomplete": "bday"})
+    )
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=20,
+        help_text=_("Par exemple 06 12 34 56 78."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        help_text=_("La confirmation et le rappel y sont envoyés."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_first_name(self):
+        return _by_service(services.clean_name, self.cleaned_data["first_name"], field="first_name")
+
+    def clean_last_name(self):
+        return _by_service(services.clean_name, self.cleaned_data["last_name"], field="last_name")
+
+    def clean_birth_date(self):
+        today = services.local_date(timezone.now())
+        return _by_service(services.clean_birth_date, self.cleaned_data["birth_date"], today=today)
+
+    def clean_phone(self):
+        return _by_service(services.clean_phone, self.cleaned_data["phone"])
+
+    def clean_email(self):
+        return _by_service(services.clean_email, self.cleaned_data["email"])
 
 
 class WaitingListForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail"))
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class VolunteerProfileForm(forms.Form):

@@ -11,6 +11,7 @@ is a decision of the ARS, written by people, and only consultations use it.
 """
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -71,6 +72,11 @@ class Site(models.Model):
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    access = models.TextField(
+        _("accès"),
+        blank=True,
+        help_text=_("Pour les patients : entrée, stationnement, transports, accessibilité en fauteuil."),
+    )
     equipment = models.TextField(_("équipement disponible"), blank=True)
     lodging_options = models.TextField(_("hébergement proposé aux médecins"), blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
@@ -218,6 +224,23 @@ class Slot(models.Model):
 
     def __str__(self):
         return f"{self.mission.site} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def priority_until(self) -> datetime | None:
+        """Until when only residents of the zone without a médecin traitant may book this slot.
+
+        The mission's window (publication + PRIORITY_WINDOW_HOURS), closed at the latest
+        PRIORITY_RELEASE_BEFORE_SLOT_HOURS before the slot starts: a window that outlived its
+        slot would leave it unbookable for everyone else although the page says it opens to all.
+        """
+        until = self.mission.priority_until
+        if until is None:
+            return None
+        return min(until, self.starts_at - timedelta(hours=settings.PRIORITY_RELEASE_BEFORE_SLOT_HOURS))
+
+    def is_priority_at(self, moment: datetime) -> bool:
+        until = self.priority_until
+        return until is not None and moment < until
 
 
 class BookingStatus(models.TextChoices):

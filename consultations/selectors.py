@@ -26,6 +26,8 @@ from territories.geo import haversine_km
 from territories.models import Commune, Departement
 
 SEARCH_HORIZON_DAYS = 90
+SORT_DISTANCE = "distance"
+SORT_SOONEST = "soonest"
 
 
 @dataclass
@@ -34,6 +36,10 @@ class SiteResult:
     distance_km: float | None = None
     next_slots: list[Slot] = field(default_factory=list)
     free_count: int = 0
+
+    @property
+    def next_slot(self) -> Slot | None:
+        return self.next_slots[0] if self.next_slots else None
 
 
 def free_slots(*, now: datetime | None = None):
@@ -76,14 +82,22 @@ def _with_slots(sites: list[Site], *, per_site: int, now: datetime | None) -> li
     return list(results.values())
 
 
-def search_sites(*, commune: Commune, per_site: int = 3, now: datetime | None = None) -> list[SiteResult]:
-    """Every public site, nearest to the commune first, with its next free slots."""
+def search_sites(
+    *, commune: Commune, sort: str = SORT_DISTANCE, per_site: int = 3, now: datetime | None = None
+) -> list[SiteResult]:
+    """Every public site with its next free slots: nearest to the commune first, or the soonest
+    free slot first (sites without a free slot last, nearest first)."""
     results = _with_slots(list(public_sites()), per_site=per_site, now=now)
     for result in results:
         result.distance_km = haversine_km(
             commune.latitude, commune.longitude, result.site.latitude, result.site.longitude
         )
-    results.sort(key=lambda r: (r.distance_km, r.site.name))
+    if sort == SORT_SOONEST:
+        results.sort(
+            key=lambda r: (r.next_slot is None, r.next_slot.starts_at if r.next_slot else now, r.distance_km)
+        )
+    else:
+        results.sort(key=lambda r: (r.distance_km, r.site.name))
     return results
 
 
@@ -107,7 +121,22 @@ def public_site(site_id: int) -> Site:
 
 
 def site_free_slots(*, site: Site, now: datetime | None = None):
-    return free_slots(now=now).filter(mission__site=site)
+    return free_slots(now=now).filter(mission__site=site).select_related("mission__site__zone__epci")
+
+
+def site_doctors(*, site: Site, now: datetime | None = None) -> list:
+    """The volunteer doctors coming to the site (published missions not over yet), by name."""
+    today = local_date(now or timezone.now())
+    return list(
+        {
+            mission.volunteer.professional.pk: mission.volunteer.professional
+            for mission in Mission.objects.filter(
+                site=site, status=MissionStatus.PUBLISHED, end_date__gte=today
+            )
+            .select_related("volunteer__professional")
+            .order_by("start_date", "pk")
+        }.values()
+    )
 
 
 def bookable_slot(slot_id: int, *, now: datetime | None = None) -> Slot | None:

@@ -38,6 +38,7 @@ from consultations.models import (
 )
 from gomask.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from gomask.text import normalise_for_search
+from notifications.models import Delivery, DeliveryKind
 from professionals.models import Profession
 from territories.models import Commune
 
@@ -45,6 +46,13 @@ PARIS = ZoneInfo("Europe/Paris")
 CANCEL_SALT = "consultations.booking"
 MAX_MISSION_DAYS = 31
 MAX_SLOTS_PER_DAY = 60
+PATIENT_DELIVERY_KINDS = [
+    DeliveryKind.BOOKING_CONFIRMATION,
+    DeliveryKind.BOOKING_REMINDER,
+    DeliveryKind.BOOKING_CANCELLED,
+    DeliveryKind.WAITING_LIST_JOINED,
+    DeliveryKind.WAITING_LIST_NOTICE,
+]
 
 
 class TooManyRequests(DomainError):
@@ -201,9 +209,15 @@ def book_slot(
     email: str,
     commune_code: str,
     has_regular_doctor: bool,
+    rate_limit_key: str | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """Book a free slot for a patient (no account). At most one active booking per slot."""
+    """Book a free slot for a patient (no account). At most one active booking per slot.
+
+    `rate_limit_key` (the client address) is counted only once the input is valid: typing
+    mistakes never lock anyone out, attempts that could take a slot do. The same patient
+    submitting again (Back, then the form again) gets their booking back, marked `repeated`.
+    """
     now = _now(now)
     first_name = clean_name(first_name, field="first_name")
     last_name = clean_name(last_name, field="last_name")
@@ -216,13 +230,15 @@ def book_slot(
     if not isinstance(slot_id, int) or isinstance(slot_id, bool) or slot_id <= 0:
         raise NotFound(_("Ce créneau n'existe pas."), code="slot_not_found")
     person_key = identity_key(first_name, last_name, birth_date)
+    if rate_limit_key is not None:
+        check_booking_rate(client_key=rate_limit_key, now=now)
 
     try:
         with transaction.atomic():
             _lock_keys([f"email:{email}", f"phone:{phone}", f"identity:{person_key}"])
             slot = (
                 Slot.objects.select_for_update(of=("self",))
-                .select_related("mission__site__zone")
+                .select_related("mission__site__zone__epci", "mission__site__commune")
                 .filter(pk=slot_id)
                 .first()
             )
@@ -237,22 +253,18 @@ def book_slot(
                 raise NotFound(_("Ce créneau n'existe pas."), code="slot_not_found")
             if slot.starts_at <= now:
                 raise Conflict(_("Ce créneau est déjà passé : choisissez-en un autre."), code="slot_in_past")
-            if Booking.objects.filter(slot=slot, status__in=ACTIVE_BOOKING_STATUSES).exists():
+            holder = Booking.objects.filter(slot=slot, status__in=ACTIVE_BOOKING_STATUSES).first()
+            if holder is not None:
+                if holder.identity_key == person_key:
+                    holder.repeated = True
+                    return holder
                 raise _slot_taken()
             lives_in_zone = commune.epci_id == mission.site.zone.epci_id
-            if now < mission.priority_until and not (lives_in_zone and not has_regular_doctor):
-                raise Conflict(
-                    _(
-                        "Ce créneau est réservé jusqu'au %(date)s aux habitants de la zone qui n'ont pas "
-                        "de médecin traitant. Il sera ouvert à tous ensuite."
-                    )
-                    % {
-                        "date": timezone.localtime(mission.priority_until, PARIS).strftime(
-                            str(_("%d/%m/%Y à %H:%M"))
-                        )
-                    },
-                    code="priority_window",
-                )
+            refusal = priority_refusal(
+                slot, lives_in_zone=lives_in_zone, has_regular_doctor=has_regular_doctor, now=now
+            )
+            if refusal is not None:
+                raise refusal
             future = Booking.objects.filter(status=BookingStatus.BOOKED, slot__starts_at__gt=now).filter(
                 Q(email=email) | Q(phone=phone) | Q(identity_key=person_key)
             )
@@ -277,12 +289,51 @@ def book_slot(
                     commune=commune,
                     lives_in_zone=lives_in_zone,
                     has_regular_doctor=has_regular_doctor,
+                    confirmation_sent_at=now,
                 )
-            transaction.on_commit(lambda: _enqueue("send_booking_confirmation", booking.pk))
+                emails.queue_confirmation(booking, token=booking_token(booking), now=now)
     except IntegrityError as exc:
         # The partial unique constraint fired: someone else got the slot first.
         raise _slot_taken() from exc
+    booking.repeated = False
     return booking
+
+
+def _paris_text(moment: datetime) -> str:
+    return timezone.localtime(moment, PARIS).strftime(str(_("%d/%m/%Y à %H:%M")))
+
+
+def priority_refusal(
+    slot: Slot, *, lives_in_zone: bool, has_regular_doctor: bool, now: datetime | None = None
+) -> Conflict | None:
+    """Why this patient may not book this slot yet (None if they may).
+
+    During a slot's priority window only residents of the zone without a médecin traitant may
+    book it; the two reasons read differently, and both say when the slot opens to all.
+    """
+    now = _now(now)
+    if not slot.is_priority_at(now):
+        return None
+    opens = {"date": _paris_text(slot.priority_until), "zone": slot.mission.site.zone.epci.name}
+    if not lives_in_zone:
+        return Conflict(
+            _(
+                "Jusqu'au %(date)s, ce créneau est réservé aux habitants de la zone prioritaire "
+                "(%(zone)s) ; votre commune n'en fait pas partie. Il sera ouvert à tous ensuite."
+            )
+            % opens,
+            code="priority_outside_zone",
+        )
+    if has_regular_doctor:
+        return Conflict(
+            _(
+                "Jusqu'au %(date)s, ce créneau est réservé aux patients qui n'ont pas de médecin "
+                "traitant. Vous en avez un : vous pourrez le réserver à partir de cette date."
+            )
+            % opens,
+            code="priority_has_regular_doctor",
+        )
+    return None
 
 
 def _slot_taken() -> Conflict:
@@ -297,7 +348,11 @@ def cancel_booking(*, token: str, now: datetime | None = None) -> Booking:
     now = _now(now)
     found = booking_from_token(token)
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot").get(pk=found.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot__mission__site__commune")
+            .get(pk=found.pk)
+        )
         if booking.status == BookingStatus.CANCELLED:
             raise Conflict(_("Ce rendez-vous est déjà annulé."), code="already_cancelled")
         if booking.status != BookingStatus.BOOKED or booking.slot.starts_at <= now:
@@ -307,6 +362,8 @@ def cancel_booking(*, token: str, now: datetime | None = None) -> Booking:
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
+        if booking.email:
+            emails.queue_cancellation(booking, now=now, by_site=False)
         slot_id = booking.slot_id
         transaction.on_commit(lambda: _enqueue("notify_waiting_list", slot_id))
     return booking
@@ -320,27 +377,16 @@ def join_waiting_list(*, site_id: int, email: str) -> WaitingListEntry:
         raise NotFound(_("Ce lieu de consultation n'existe pas."), code="site_not_found")
     try:
         with transaction.atomic():
-            return WaitingListEntry.objects.create(site=site, email=email)
+            entry = WaitingListEntry.objects.create(site=site, email=email)
+            emails.queue_waiting_list_joined(entry)
+            return entry
     except IntegrityError as exc:
         raise Conflict(
             _("Cette adresse est déjà sur la liste d'attente de ce lieu."), code="already_waiting"
         ) from exc
 
 
-# --- E-mails (called by tasks; each one claimed once) -----------------------------------
-
-
-def send_booking_confirmation(*, booking_id: int, now: datetime | None = None) -> bool:
-    """Send the confirmation e-mail with its .ics once; False when already sent or gone."""
-    now = _now(now)
-    claimed = Booking.objects.filter(
-        pk=booking_id, confirmation_sent_at__isnull=True, status=BookingStatus.BOOKED
-    ).update(confirmation_sent_at=now)
-    if claimed != 1:
-        return False
-    booking = Booking.objects.select_related("slot__mission__site__commune").get(pk=booking_id)
-    emails.send_confirmation(booking, token=booking_token(booking), now=now)
-    return True
+# --- E-mails (written to the notifications outbox; each one once per event) ----------------
 
 
 def due_reminder_ids(*, now: datetime | None = None) -> list[int]:
@@ -360,22 +406,23 @@ def due_reminder_ids(*, now: datetime | None = None) -> list[int]:
 
 
 def send_reminder(*, booking_id: int, now: datetime | None = None) -> bool:
-    """Send the day-before reminder once (conditional UPDATE claims it first)."""
+    """Write the day-before reminder to the outbox once (a conditional UPDATE claims it first)."""
     now = _now(now)
-    claimed = Booking.objects.filter(
-        pk=booking_id, reminder_sent_at__isnull=True, status=BookingStatus.BOOKED, slot__starts_at__gt=now
-    ).update(reminder_sent_at=now)
-    if claimed != 1:
-        return False
-    booking = Booking.objects.select_related("slot__mission__site__commune").get(pk=booking_id)
-    emails.send_reminder(booking, token=booking_token(booking), now=now)
+    with transaction.atomic():
+        claimed = Booking.objects.filter(
+            pk=booking_id, reminder_sent_at__isnull=True, status=BookingStatus.BOOKED, slot__starts_at__gt=now
+        ).update(reminder_sent_at=now)
+        if claimed != 1:
+            return False
+        booking = Booking.objects.select_related("slot__mission__site__commune").get(pk=booking_id)
+        emails.queue_reminder(booking, token=booking_token(booking), now=now)
     return True
 
 
 def notify_waiting_list(*, slot_id: int, now: datetime | None = None) -> int:
     """A slot freed up: tell each pending waiting-list entry of its site, once each."""
     now = _now(now)
-    slot = Slot.objects.select_related("mission__site").filter(pk=slot_id).first()
+    slot = Slot.objects.select_related("mission__site__commune").filter(pk=slot_id).first()
     if (
         slot is None
         or slot.starts_at <= now
@@ -383,18 +430,15 @@ def notify_waiting_list(*, slot_id: int, now: datetime | None = None) -> int:
         or Booking.objects.filter(slot=slot, status__in=ACTIVE_BOOKING_STATUSES).exists()
     ):
         return 0
-    sent = 0
+    told = 0
     for entry_id in WaitingListEntry.objects.filter(
         site_id=slot.mission.site_id, notified_at__isnull=True
     ).values_list("pk", flat=True):
-        if (
-            WaitingListEntry.objects.filter(pk=entry_id, notified_at__isnull=True).update(notified_at=now)
-            == 1
-        ):
-            entry = WaitingListEntry.objects.get(pk=entry_id)
-            emails.send_waiting_list_notice(entry, slot=slot)
-            sent += 1
-    return sent
+        with transaction.atomic():
+            if WaitingListEntry.objects.filter(pk=entry_id, notified_at__isnull=True).update(notified_at=now):
+                emails.queue_waiting_list_notice(WaitingListEntry.objects.get(pk=entry_id), slot=slot)
+                told += 1
+    return told
 
 
 def purge_patient_data(*, now: datetime | None = None) -> int:
@@ -412,6 +456,9 @@ def purge_patient_data(*, now: datetime | None = None) -> int:
         purged_at=now,
     )
     WaitingListEntry.objects.filter(created_at__lt=limit).delete()
+    # The e-mails sent to patients hold their names and addresses too. One written before the
+    # limit announced a consultation that ended before it, give or take the booking horizon.
+    Delivery.objects.filter(kind__in=PATIENT_DELIVERY_KINDS, created_at__lt=limit).delete()
     return purged
 
 
@@ -713,7 +760,8 @@ def cancel_mission(*, user, mission_id: int, now: datetime | None = None) -> int
         if mission.status == MissionStatus.CANCELLED:
             raise Conflict(_("Cette mission est déjà annulée."), code="mission_cancelled")
         bookings = list(
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot__mission__site__commune")
             .filter(slot__mission=mission, status=BookingStatus.BOOKED, slot__starts_at__gt=now)
             .order_by("pk")
         )
@@ -721,20 +769,12 @@ def cancel_mission(*, user, mission_id: int, now: datetime | None = None) -> int
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
             booking.save(update_fields=["status", "cancelled_at"])
+            if booking.email:
+                emails.queue_cancellation(booking, now=now, by_site=True)
         mission.status = MissionStatus.CANCELLED
         mission.cancelled_at = now
         mission.save(update_fields=["status", "cancelled_at"])
-        ids = [b.pk for b in bookings]
-        transaction.on_commit(lambda: [_enqueue("send_mission_cancelled", booking_id) for booking_id in ids])
     return len(bookings)
-
-
-def send_mission_cancelled(*, booking_id: int) -> bool:
-    booking = Booking.objects.select_related("slot__mission__site__commune").filter(pk=booking_id).first()
-    if booking is None or not booking.email:
-        return False
-    emails.send_cancelled_by_site(booking)
-    return True
 
 
 # --- The doctor's day -------------------------------------------------------------------------

@@ -1,13 +1,12 @@
-"""Celery tasks: thin, idempotent, taking ids; each calls one service."""
+"""Celery tasks: thin, idempotent, taking ids; each calls one service.
+
+E-mails are not sent here: services write them to the notifications outbox, whose own tasks
+deliver them (with retries and recovery).
+"""
 
 from celery import shared_task
 
 from consultations import services
-
-
-@shared_task
-def send_booking_confirmation(booking_id: int) -> bool:
-    return services.send_booking_confirmation(booking_id=booking_id)
 
 
 @shared_task
@@ -27,11 +26,6 @@ def send_due_reminders() -> int:
 @shared_task
 def notify_waiting_list(slot_id: int) -> int:
     return services.notify_waiting_list(slot_id=slot_id)
-
-
-@shared_task
-def send_mission_cancelled(booking_id: int) -> bool:
-    return services.send_mission_cancelled(booking_id=booking_id)
 
 
 @shared_task

@@ -13,6 +13,7 @@ urlpatterns = [
     path("creneau/<int:slot_id>/reserver/", views.book, name="book"),
     path("rendez-vous/<str:token>/", views.booking_detail, name="booking_detail"),
     path("rendez-vous/<str:token>/annuler/", views.cancel, name="cancel"),
+    path("rendez-vous/<str:token>/consultation.ics", views.booking_ics, name="booking_ics"),
     path("medecin/", views.volunteer_home, name="volunteer_home"),
     path("medecin/engagement/", views.volunteer_profile, name="volunteer_profile"),
     path("medecin/disponibilites/", views.availability_add, name="availability_add"),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role
 from accounts.permissions import PROFESSIONAL, role_required
 from consultations import selectors, services
+from consultations.emails import booking_ics as booking_ics_text
 from consultations.forms import (
     AttendanceForm,
     AvailabilityForm,
     BookingForm,
+    EligibilityForm,
     LodgingForm,
     MissionForm,
     PublishSlotsForm,
@@ -27,7 +29,8 @@ from consultations.forms import (
     VolunteerProfileForm,
     WaitingListForm,
 )
-from consultations.models import MissionStatus
+from consultations.ics import ics_content_type
+from consultations.models import BookingStatus, MissionStatus
 from gomask.errors import DomainError, NotAllowed, NotFound
 
 MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
@@ -71,7 +74,7 @@ def patient_home(request):
     form = SearchForm(request.GET or None)
     results, page = None, None
     if form.is_bound and form.is_valid():
-        results = selectors.search_sites(commune=form.cleaned_data["q"])
+        results = selectors.search_sites(commune=form.cleaned_data["q"], sort=form.cleaned_data["sort"])
         page = Paginator(results, 10).get_page(request.GET.get("page"))
     return render(
         request,
@@ -82,6 +85,7 @@ def patient_home(request):
             "commune": form.cleaned_data.get("q") if form.is_bound and form.is_valid() else None,
             "departements": selectors.departements_with_sites(),
             "map_points": _map_points(page.object_list) if page else [],
+            "now": timezone.now(),
             **_map_context(),
         },
     )
@@ -97,7 +101,13 @@ def departement(request, code: str):
     return render(
         request,
         "consultations/departement.html",
-        {"departement": found, "results": results, "map_points": _map_points(results), **_map_context()},
+        {
+            "departement": found,
+            "results": results,
+            "map_points": _map_points(results),
+            "now": timezone.now(),
+            **_map_context(),
+        },
     )
 
 
@@ -116,6 +126,7 @@ def site_detail(request, site_id: int):
             "site": site,
             "page": page,
             "days": selectors.slots_by_day(page.object_list),
+            "doctors": selectors.site_doctors(site=site),
             "now": timezone.now(),
             "waiting_form": WaitingListForm(),
         },
@@ -133,25 +144,59 @@ def waiting_list(request, site_id: int):
             _raise_http(exc)
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("C'est noté : nous vous écrirons dès qu'un créneau se libère."))
+            messages.success(
+                request,
+                _(
+                    "C'est noté : un e-mail vous confirme l'inscription, et nous vous écrirons dès "
+                    "qu'un créneau se libère."
+                ),
+            )
     else:
         messages.error(request, _("L'adresse e-mail n'est pas valide."))
     return redirect("consultations:site_detail", site_id=site_id)
 
 
+def _eligibility_refusal(slot, form) -> DomainError | None:
+    return services.priority_refusal(
+        slot,
+        lives_in_zone=form.cleaned_data["commune"].epci_id == slot.mission.site.zone.epci_id,
+        has_regular_doctor=form.cleaned_data["has_regular_doctor"],
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def book(request, slot_id: int):
-    """Public: book a slot without an account."""
+    """Public: book a slot without an account.
+
+    During the slot's priority window the two eligibility questions (commune, médecin traitant)
+    come first, on their own (GET), so that nobody fills the whole form to be refused."""
     slot = selectors.slot_for_booking_page(slot_id)
     if slot is None or slot.mission.status == MissionStatus.PLANNED:
         raise Http404(_("Ce créneau n'existe pas."))
-    form = BookingForm(request.POST or None)
+    now = timezone.now()
+    context = {"slot": slot, "site": slot.mission.site, "now": now, "priority": slot.is_priority_at(now)}
     error, status = None, 200
-    if request.method == "POST":
-        try:
-            services.check_booking_rate(client_key=client_key(request))
-            if form.is_valid():
-                data = form.cleaned_data
+    if request.method == "GET":
+        eligibility = EligibilityForm(request.GET or None)
+        if context["priority"] and not (eligibility.is_bound and eligibility.is_valid()):
+            context.update(eligibility_form=eligibility, status=400 if eligibility.is_bound else 200)
+            return render(request, "consultations/book.html", context, status=context["status"])
+        answered = eligibility.is_bound and eligibility.is_valid()
+        refusal = _eligibility_refusal(slot, eligibility) if answered else None
+        if refusal is not None:
+            context.update(eligibility_form=eligibility, error=refusal)
+            return render(request, "consultations/book.html", context, status=refusal.status)
+        answers = (
+            {name: eligibility[name].value() for name in ("commune", "has_regular_doctor")}
+            if eligibility.is_bound
+            else None
+        )
+        form = BookingForm(initial=answers)
+    else:
+        form = BookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
                 booking = services.book_slot(
                     slot_id=slot.pk,
                     first_name=data["first_name"],
@@ -160,24 +205,27 @@ def book(request, slot_id: int):
                     phone=data["phone"],
                     email=data["email"],
                     commune_code=data["commune"].insee_code,
-                    has_regular_doctor=not data["no_regular_doctor"],
+                    has_regular_doctor=data["has_regular_doctor"],
+                    rate_limit_key=client_key(request),
                 )
-                messages.success(
-                    request, _("Votre rendez-vous est confirmé. Un e-mail de confirmation vous a été envoyé.")
-                )
+            except DomainError as exc:
+                error, status = exc, exc.status
+                if exc.field and exc.field in form.fields:
+                    form.add_error(exc.field, str(exc.message))
+                    error = None
+            else:
+                if booking.repeated:
+                    messages.info(request, _("Ce rendez-vous est déjà enregistré à votre nom : le voici."))
+                else:
+                    messages.success(
+                        request,
+                        _("Votre rendez-vous est confirmé. Un e-mail de confirmation vous est envoyé."),
+                    )
                 return redirect("consultations:booking_detail", token=services.booking_token(booking))
+        else:
             status = 400
-        except DomainError as exc:
-            error, status = exc, exc.status
-            if exc.field and exc.field in form.fields and form.is_bound and hasattr(form, "cleaned_data"):
-                form.add_error(exc.field, str(exc.message))
-                error = None
-    return render(
-        request,
-        "consultations/book.html",
-        {"slot": slot, "site": slot.mission.site, "form": form, "error": error, "now": timezone.now()},
-        status=status,
-    )
+    context.update(form=form, error=error)
+    return render(request, "consultations/book.html", context, status=status)
 
 
 @require_GET
@@ -192,6 +240,24 @@ def booking_detail(request, token: str):
         "consultations/booking_detail.html",
         {"booking": booking, "site": booking.slot.mission.site, "token": token},
     )
+
+
+@require_GET
+def booking_ics(request, token: str):
+    """Whoever holds the signed link (the patient): the appointment as a calendar file.
+
+    A cancelled appointment gives the cancelling file (METHOD:CANCEL), which removes the event."""
+    try:
+        booking = services.booking_from_token(token)
+    except DomainError as exc:
+        return render(request, "consultations/link_error.html", {"error": exc}, status=exc.status)
+    cancelled = booking.status == BookingStatus.CANCELLED
+    response = HttpResponse(
+        booking_ics_text(booking, now=timezone.now(), cancelled=cancelled),
+        content_type=f"{ics_content_type(cancelled=cancelled)}; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="consultation.ics"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

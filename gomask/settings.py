@@ -245,10 +245,14 @@ CELERY_BEAT_SCHEDULE["distribution-expire-reservations"] = {
 # Solidarity consultations (consultations app).
 CONSULTATION_SLOT_MINUTES = env_int("CONSULTATION_SLOT_MINUTES", 20, minimum=5)
 PRIORITY_WINDOW_HOURS = env_int("PRIORITY_WINDOW_HOURS", 48, minimum=0)
+# A slot's priority window closes at the latest this long before the slot starts, so that a
+# slot no priority patient took can still be booked by anyone.
+PRIORITY_RELEASE_BEFORE_SLOT_HOURS = env_int("PRIORITY_RELEASE_BEFORE_SLOT_HOURS", 24, minimum=1)
 MAX_FUTURE_BOOKINGS = env_int("MAX_FUTURE_BOOKINGS", 2, minimum=1)
 PATIENT_DATA_RETENTION_DAYS = env_int("PATIENT_DATA_RETENTION_DAYS", 365, minimum=1)
 VOLUNTEER_MAX_DAYS_PER_MONTH = env_int("VOLUNTEER_MAX_DAYS_PER_MONTH", 2, minimum=1)
-# Bookings per client IP per window (fixed window counter in the cache); 0 turns it off.
+# Booking attempts that could take a slot (valid forms) per client IP per window (fixed window
+# counter in the cache); 0 turns it off.
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10, minimum=0)
 BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 600, minimum=1)
 CELERY_BEAT_SCHEDULE.update(

@@ -15,9 +15,11 @@ after the claim timeout — carries the same identifier.
 """
 
 import contextlib
+import json
 import logging
 import uuid
 from datetime import timedelta
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -39,7 +41,7 @@ UPDATE notifications_delivery
  WHERE id IN ({ids})
    AND ((status = 'pending' AND next_attempt_at <= %s) OR (status = 'sending' AND claimed_at < %s))
 RETURNING id, kind, channel, delivery_key, address, subject, body, url, user_id, professional_id, attempts,
-          recovered
+          recovered, attachments
 """
 # Rows claimed per statement. Each row is still taken by exactly one conditional UPDATE; a
 # chunk bounds how long a claimed row may wait for its turn (100 slow SMTP sends < the claim
@@ -58,6 +60,7 @@ CLAIM_COLUMNS = [
     "professional_id",
     "attempts",
     "recovered",
+    "attachments",
 ]
 
 
@@ -79,6 +82,8 @@ def claim_many(delivery_ids) -> list[dict]:
     claimed = [dict(zip(CLAIM_COLUMNS, row, strict=True)) for row in rows]
     for row in claimed:
         row["claim_token"] = token
+        if isinstance(row["attachments"], str | bytes):  # raw JSON from the cursor
+            row["attachments"] = json.loads(row["attachments"])
     return sorted(claimed, key=lambda row: row["id"])
 
 
@@ -137,13 +142,29 @@ def _send_email(claimed: dict, mail_connection) -> None:
         lines += ["", "—", _("Ne plus recevoir ces messages par e-mail : %(link)s") % {"link": link}]
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    EmailMessage(
+    message = EmailMessage(
         subject=claimed["subject"],
         body="\n".join(lines),
         to=[claimed["address"]],
         headers=headers,
         connection=mail_connection,
-    ).send()
+    )
+    for attachment in claimed.get("attachments") or []:
+        message.attach(_attachment_part(attachment))
+    message.send()
+
+
+def _attachment_part(attachment: dict) -> MIMEText:
+    """A text attachment whose Content-Type keeps its parameters (text/calendar; method=CANCEL):
+    calendar apps read the method there to add, update or remove the event."""
+    mimetype, *parameters = [part.strip() for part in attachment["mimetype"].split(";")]
+    _maintype, subtype = mimetype.split("/", 1)
+    part = MIMEText(attachment["content"], subtype, "utf-8")
+    for parameter in parameters:
+        name, _sep, value = parameter.partition("=")
+        part.set_param(name.strip(), value.strip(), requote=False)
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 def _send_sms(claimed: dict, sms_backend) -> None:

@@ -1,7 +1,8 @@
 """Notifications: an outbox of deliveries, the in-portal inbox, preferences, crisis bulletins.
 
 A separate app because the same outbox serves stock arrivals (pharmacies), crisis
-bulletins (ARS / CPTS), option reminders (distribution) and, later, consultations.
+bulletins (ARS / CPTS), option reminders (distribution) and the e-mails of the solidarity
+consultations (patients have no account: their e-mail address alone is the recipient).
 
 Exactly-once rests on three things:
 - a `Delivery` row is written in the same transaction as the event it announces;
@@ -27,6 +28,12 @@ class DeliveryKind(models.TextChoices):
     BULLETIN = "bulletin", _("Bulletin de crise")
     OPTION_REMINDER = "option_reminder", _("Rappel d'option")
     STOCKOUT_SUMMARY = "stockout_summary", _("Synthèse des ruptures")
+    # Solidarity consultations: patients have no account, the address is the recipient.
+    BOOKING_CONFIRMATION = "booking_confirmation", _("Confirmation de rendez-vous")
+    BOOKING_REMINDER = "booking_reminder", _("Rappel de rendez-vous")
+    BOOKING_CANCELLED = "booking_cancelled", _("Annulation de rendez-vous")
+    WAITING_LIST_JOINED = "waiting_list_joined", _("Inscription sur liste d'attente")
+    WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -192,6 +199,9 @@ class Delivery(models.Model):
     subject = models.CharField(max_length=255)
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    # E-mail attachments, e.g. a calendar file:
+    # [{"filename": "consultation.ics", "content": "...", "mimetype": "text/calendar; method=CANCEL"}]
+    attachments = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
@@ -226,7 +236,9 @@ class Delivery(models.Model):
             ),
             models.CheckConstraint(
                 name="delivery_has_a_recipient",
-                condition=Q(professional__isnull=False) | Q(user__isnull=False),
+                condition=Q(professional__isnull=False)
+                | Q(user__isnull=False)
+                | (Q(channel="email") & ~Q(address="")),
             ),
         ]
 

@@ -6,7 +6,7 @@ Side effects (e-mail, SMS) are never performed here: services write outbox rows
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -609,3 +609,39 @@ def queue_option_reminders(*, now=None) -> int:
             publish_on_commit(ids)
         created += len(ids)
     return created
+
+
+def queue_email(
+    *,
+    delivery_key: str,
+    kind: str,
+    address: str,
+    subject: str,
+    body: str,
+    attachments: list[dict] | None = None,
+) -> int | None:
+    """Write one e-mail to an address (someone without an account) into the outbox.
+
+    Must run inside the caller's transaction, next to the event it announces; the delivery is
+    queued after commit. The key makes it once per event: None if that key already exists.
+    """
+    now = timezone.now()
+    if Delivery.objects.filter(delivery_key=delivery_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                delivery_key=delivery_key,
+                kind=kind,
+                channel=Channel.EMAIL,
+                address=address,
+                subject=subject[:255],
+                body=body,
+                attachments=attachments or [],
+                next_attempt_at=now,
+                enqueued_at=now,
+            )
+    except IntegrityError:  # the same event, written a moment ago by a concurrent transaction
+        return None
+    publish_on_commit([delivery.pk])
+    return delivery.pk

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pharmacies.forms import product_choices
-from territories.forms import CommuneField
+from territories.forms import PlaceField
 
 RADIUS_CHOICES = [(5, "5 km"), (10, "10 km"), (20, "20 km"), (50, "50 km")]
 DEFAULT_RADIUS_KM = 20
@@ -12,7 +12,7 @@ DEFAULT_PRODUCT = "surgical"
 
 
 class MaskSearchForm(forms.Form):
-    place = CommuneField(
+    place = PlaceField(
         label=_("Commune ou code postal"),
         required=False,
         help_text=_("Laissez vide pour chercher autour de votre lieu d'exercice."),

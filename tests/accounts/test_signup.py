@@ -93,4 +93,4 @@ def test_a_postal_code_shared_by_several_communes_asks_to_choose(client, occitan
     )
     assert response.status_code == 200
     assert "Plusieurs communes correspondent" in response.content.decode()
-    assert "Riscle (32344)" in response.content.decode()
+    assert 'value="Riscle (32400)"' in response.content.decode()  # a button to click, no INSEE code

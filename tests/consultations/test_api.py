@@ -99,12 +99,25 @@ def test_a_tampered_token_is_refused_by_the_cancel_endpoint(client, slots):
     assert response.status_code == 400 and response.json()["code"] == "invalid_link"
 
 
-def test_booking_through_the_api_is_rate_limited(client, slots, settings):
+def test_booking_through_the_api_is_rate_limited_on_valid_requests_only(client, slots, settings):
     settings.BOOKING_RATE_LIMIT = 1
     url = reverse("api-consultations-book")
-    client.post(url, {}, content_type="application/json", REMOTE_ADDR="10.1.1.1")
-    refused = client.post(url, {}, content_type="application/json", REMOTE_ADDR="10.1.1.1")
+    for invalid in [{}, _payload(slots[0], phone="12345")]:
+        response = client.post(url, invalid, content_type="application/json", REMOTE_ADDR="10.1.1.1")
+        assert response.status_code == 400
+    first = client.post(url, _payload(slots[0]), content_type="application/json", REMOTE_ADDR="10.1.1.1")
+    assert first.status_code == 201
+    other = _payload(slots[1], first_name="Paul", email="paul@exemple.fr", phone="0622334455")
+    refused = client.post(url, other, content_type="application/json", REMOTE_ADDR="10.1.1.1")
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+
+
+def test_the_same_patient_booking_the_same_slot_again_through_the_api_gets_it_back(client, slots):
+    url = reverse("api-consultations-book")
+    first = client.post(url, _payload(slots[0]), content_type="application/json")
+    again = client.post(url, _payload(slots[0]), content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert Booking.objects.count() == 1
 
 
 def test_the_openapi_schema_lists_the_consultation_endpoints(client, occitanie):

@@ -1,6 +1,7 @@
 """Patients book, cancel and wait for a slot; the e-mails, reminders and purge that follow."""
 
 import html
+import re
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -11,7 +12,10 @@ from django.utils import timezone
 from consultations import services, tasks
 from consultations.models import Booking, BookingStatus, Slot, WaitingListEntry
 from gomask.errors import Conflict, InvalidInput, NotFound
+from notifications import tasks as notifications_tasks
+from notifications.models import Delivery
 from tests.consultations.conftest import MARCIAC, TOULOUSE, make_mission, patient, publish
+from tests.consultations.mail import calendar_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +28,18 @@ def test_a_patient_books_a_free_slot_and_receives_the_confirmation_with_the_ics(
     message = mailoutbox[0]
     assert message.to == ["jeanne.lacoste@exemple.fr"]
     assert "carte Vitale" in message.body and "sans dépassement d'honoraires" in message.body
-    name, content, mimetype = message.attachments[0]
-    assert (name, mimetype) == ("consultation.ics", "text/calendar")
+    name, mime_method, _calendar, content = calendar_attachment(message)
+    assert (name, mime_method) == ("consultation.ics", "PUBLISH")
     assert "BEGIN:VEVENT" in content and f"UID:{booking.public_id}@gomask" in content
     assert slots[0].starts_at.astimezone(UTC).strftime("DTSTART:%Y%m%dT%H%M%SZ") in content
-    cancel_url = reverse("consultations:cancel", args=[services.booking_token(booking)])
-    assert cancel_url in message.body
-    assert str(booking.pk) not in cancel_url.split("/")
+    token = re.search(r"/rendez-vous/([^/\s]+)/annuler/", message.body).group(1)
+    assert services.booking_from_token(token) == booking
+    assert token != str(booking.pk)
 
 
-def test_the_confirmation_is_sent_only_once_even_if_the_task_runs_again(slots, mailoutbox, committed):
-    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
-    assert tasks.send_booking_confirmation(booking.pk) is False
+def test_the_confirmation_is_sent_only_once_even_if_the_delivery_runs_again(slots, mailoutbox, committed):
+    committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    assert notifications_tasks.deliver_batch(list(Delivery.objects.values_list("pk", flat=True))) == 0
     assert len(mailoutbox) == 1
 
 
@@ -173,16 +177,51 @@ def test_during_the_priority_window_a_resident_without_a_regular_doctor_can_book
 
 
 @pytest.mark.parametrize(
-    "overrides",
-    [{"has_regular_doctor": True}, {"commune_code": TOULOUSE}, {"commune_code": MARCIAC}],
+    ("overrides", "code", "reason"),
+    [
+        ({"has_regular_doctor": True}, "priority_has_regular_doctor", "Vous en avez un"),
+        ({"commune_code": TOULOUSE}, "priority_outside_zone", "votre commune n'en fait pas partie"),
+        ({"commune_code": MARCIAC}, "priority_outside_zone", "votre commune n'en fait pas partie"),
+    ],
     ids=["has-a-regular-doctor", "lives-in-toulouse", "lives-in-another-zone"],
 )
-def test_during_the_priority_window_other_patients_are_refused(fresh_slots, overrides):
+def test_during_the_priority_window_other_patients_are_refused_with_their_own_reason(
+    fresh_slots, overrides, code, reason
+):
     with pytest.raises(Conflict) as refused:
         services.book_slot(slot_id=fresh_slots[0].pk, **patient(**overrides))
-    assert refused.value.code == "priority_window"
-    assert "médecin traitant" in str(refused.value.message)
+    assert refused.value.code == code
+    message = str(refused.value.message)
+    assert reason in message and "Jusqu'au" in message
     assert Booking.objects.count() == 0
+
+
+def test_the_two_priority_refusals_read_differently(fresh_slots):
+    messages = set()
+    for overrides in ({"has_regular_doctor": True}, {"commune_code": TOULOUSE, "has_regular_doctor": False}):
+        with pytest.raises(Conflict) as refused:
+            services.book_slot(slot_id=fresh_slots[0].pk, **patient(**overrides))
+        messages.add(str(refused.value.message))
+    assert len(messages) == 2
+
+
+def test_a_slot_s_priority_window_closes_before_the_slot_starts(
+    volunteer, riscle_site, ars_occitanie, settings
+):
+    """Published today for tomorrow: a 48-hour window would outlive the slots."""
+    mission = publish(
+        make_mission(volunteer, riscle_site, ars_occitanie, days_ahead=1), ars_occitanie, open_to_all=False
+    )
+    slot = mission.slots.order_by("starts_at").first()
+    assert mission.priority_until > slot.starts_at  # the mission's window alone would block the slot
+    assert slot.priority_until <= slot.starts_at - timedelta(
+        hours=settings.PRIORITY_RELEASE_BEFORE_SLOT_HOURS
+    )
+    shortly_before = slot.starts_at - timedelta(hours=2)
+    booking = services.book_slot(
+        slot_id=slot.pk, now=shortly_before, **patient(has_regular_doctor=True, commune_code=TOULOUSE)
+    )
+    assert booking.status == BookingStatus.BOOKED
 
 
 def test_after_the_priority_window_the_slots_are_open_to_all(fresh_slots, settings):
@@ -228,16 +267,86 @@ def test_the_limit_of_future_bookings_is_configurable(slots, settings):
         services.book_slot(slot_id=slots[1].pk, **patient())
 
 
-def test_booking_is_rate_limited_per_client_with_a_429_in_french(client, slots, settings):
+def _form(**overrides) -> dict:
+    data = {
+        "commune": "Riscle",
+        "has_regular_doctor": "non",
+        "first_name": "Jeanne",
+        "last_name": "Lacoste",
+        "birth_date": "1950-03-14",
+        "phone": "06 11 22 33 44",
+        "email": "jeanne.lacoste@exemple.fr",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_booking_attempts_that_could_take_a_slot_are_rate_limited_per_client_with_a_429_in_french(
+    client, slots, settings
+):
     settings.BOOKING_RATE_LIMIT = 2
+    services.book_slot(
+        slot_id=slots[0].pk, **patient(email="autre@exemple.fr", phone="0699999999", first_name="Paul")
+    )
     url = reverse("consultations:book", args=[slots[0].pk])
     for _ in range(2):
-        assert client.post(url, {"first_name": ""}, REMOTE_ADDR="10.9.8.7").status_code == 400
-    refused = client.post(url, {"first_name": ""}, REMOTE_ADDR="10.9.8.7")
+        assert client.post(url, _form(), REMOTE_ADDR="10.9.8.7").status_code == 409
+    refused = client.post(url, _form(), REMOTE_ADDR="10.9.8.7")
     assert refused.status_code == 429
     assert "Trop de demandes" in html.unescape(refused.content.decode())
-    other_client = client.post(url, {"first_name": ""}, REMOTE_ADDR="10.9.8.8")
-    assert other_client.status_code == 400
+    other_client = client.post(url, _form(), REMOTE_ADDR="10.9.8.8")
+    assert other_client.status_code == 409
+
+
+def test_typing_mistakes_do_not_count_towards_the_rate_limit(client, slots, settings):
+    settings.BOOKING_RATE_LIMIT = 2
+    url = reverse("consultations:book", args=[slots[0].pk])
+    for mistake in [
+        {"phone": "12345"},
+        {"email": "jeanne@"},
+        {"birth_date": "2999-01-01"},
+        {"first_name": ""},
+    ]:
+        assert client.post(url, _form(**mistake), REMOTE_ADDR="10.9.8.7").status_code == 400
+    response = client.post(url, _form(), REMOTE_ADDR="10.9.8.7")
+    assert response.status_code == 302
+    assert Booking.objects.get().status == BookingStatus.BOOKED
+
+
+def test_every_field_error_is_shown_at_once(client, slots):
+    url = reverse("consultations:book", args=[slots[0].pk])
+    response = client.post(
+        url, _form(phone="12345", email="jeanne@", birth_date="2999-01-01", last_name="R2D2")
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    for message in [
+        "Le numéro de téléphone n'est pas valide",
+        "Saisissez une adresse e-mail valide",
+        "ne peut pas être dans le futur",
+        "ne doit contenir que des lettres",
+    ]:
+        assert message in page
+    assert not Booking.objects.exists()
+
+
+def test_the_same_patient_submitting_again_gets_their_own_booking_back(slots):
+    first = services.book_slot(slot_id=slots[0].pk, **patient())
+    again = services.book_slot(
+        slot_id=slots[0].pk, **patient(phone="0611223344", email="JEANNE.lacoste@exemple.fr")
+    )
+    assert again.pk == first.pk and again.repeated and not first.repeated
+    assert Booking.objects.count() == 1 and Delivery.objects.count() == 1
+
+
+def test_back_then_submitting_the_form_again_shows_the_patient_their_booking(client, slots, mailoutbox):
+    url = reverse("consultations:book", args=[slots[0].pk])
+    first = client.post(url, _form())
+    again = client.post(url, _form(), follow=True)
+    assert again.redirect_chain[-1][0] == first["Location"]
+    page = html.unescape(again.content.decode())
+    assert "déjà enregistré à votre nom" in page and "vient d'être réservé" not in page
+    assert Booking.objects.count() == 1
 
 
 # --- Waiting list, reminders, purge ------------------------------------------------------------------
@@ -248,8 +357,8 @@ def test_the_waiting_list_is_told_once_when_a_slot_frees_up(slots, riscle_site, 
     services.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
     mailoutbox.clear()
     committed(services.cancel_booking, token=services.booking_token(booking))
-    assert [m.to for m in mailoutbox] == [["attente@exemple.fr"]]
-    assert "vient de se libérer" in mailoutbox[0].body
+    notices = [m for m in mailoutbox if "vient de se libérer" in m.body]
+    assert [m.to for m in notices] == [["attente@exemple.fr"]]
     assert services.notify_waiting_list(slot_id=slots[0].pk) == 0
     assert WaitingListEntry.objects.get().notified_at is not None
 
@@ -261,15 +370,16 @@ def test_joining_the_waiting_list_twice_is_refused(riscle_site):
 
 
 def test_the_reminder_goes_out_the_day_before_and_only_once(
-    volunteer, riscle_site, ars_occitanie, mailoutbox
+    volunteer, riscle_site, ars_occitanie, mailoutbox, django_capture_on_commit_callbacks
 ):
     mission = publish(make_mission(volunteer, riscle_site, ars_occitanie, days_ahead=1), ars_occitanie)
     slot = mission.slots.order_by("starts_at").first()
     booking = services.book_slot(slot_id=slot.pk, **patient())
     mailoutbox.clear()
-    assert tasks.send_due_reminders() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_due_reminders() == 1
     assert len(mailoutbox) == 1 and "Rappel" in mailoutbox[0].subject
-    assert mailoutbox[0].attachments[0][0] == "consultation.ics"
+    assert calendar_attachment(mailoutbox[0])[0] == "consultation.ics"
     assert tasks.send_due_reminders() == 0
     assert tasks.send_booking_reminder(booking.pk) is False
     assert len(mailoutbox) == 1

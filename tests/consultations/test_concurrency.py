@@ -82,6 +82,9 @@ def test_without_the_row_lock_the_constraint_still_refuses_the_second_booking(te
         def exists(self):
             return False
 
+        def first(self):
+            return None
+
     def filter_without_existence_check(*args, **kwargs):
         queryset = real_filter(*args, **kwargs)
         if "slot" in kwargs and "status__in" in kwargs:

@@ -9,7 +9,7 @@ from accounts.management.commands.seed_demo import seed_staff_accounts
 from consultations import demo, services
 from consultations.models import Booking, Mission, PriorityZone, Site, WaitingListEntry
 from professionals import demo as professionals_demo
-from tests.consultations.conftest import make_mission, patient
+from tests.consultations.conftest import make_mission, patient, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_the_booking_page_shows_a_taken_slot_as_an_alert_with_a_409(client, slot
         "phone": "0611111111",
         "email": "paul@exemple.fr",
         "commune": "Riscle",
-        "no_regular_doctor": "on",
+        "has_regular_doctor": "non",
     }
     response = client.post(reverse("consultations:book", args=[slots[0].pk]), data)
     assert response.status_code == 409
@@ -77,6 +77,7 @@ def test_the_booking_page_refuses_a_future_birth_date_next_to_the_field(client, 
         "phone": "0611111111",
         "email": "paul@exemple.fr",
         "commune": "Riscle",
+        "has_regular_doctor": "oui",
     }
     response = client.post(reverse("consultations:book", args=[slots[0].pk]), data)
     assert response.status_code == 400
@@ -109,3 +110,125 @@ def test_the_demo_seed_creates_the_zones_sites_and_a_published_mission_once(occi
         "243000270",  # CC du Pays Viganais (Le Vigan)
         "200066553",  # CC du Haut-Languedoc (Tarn and Hérault)
     }
+
+
+# --- Issue 10: what patients meet on the public pages ------------------------------------------
+
+
+def _booking_data(**overrides) -> dict:
+    data = {
+        "commune": "Riscle",
+        "has_regular_doctor": "non",
+        "first_name": "Jeanne",
+        "last_name": "Lacoste",
+        "birth_date": "1950-03-14",
+        "phone": "06 11 22 33 44",
+        "email": "jeanne.lacoste@exemple.fr",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_booking_form_accepts_a_shared_postal_code_by_offering_the_commune_names(client, slots):
+    url = reverse("consultations:book", args=[slots[0].pk])
+    response = client.post(url, _booking_data(commune="32400"))
+    assert response.status_code == 400
+    page = _text(response)
+    assert 'name="commune_choice" value="Riscle (32400)"' in page and "(32344)" not in page
+    assert not Booking.objects.exists()
+    booked = client.post(url, _booking_data(commune="32400", commune_choice="Riscle (32400)"))
+    assert booked.status_code == 302
+    assert Booking.objects.get().commune.insee_code == "32344"
+
+
+def test_the_search_accepts_a_shared_postal_code_without_asking(client, slots):
+    page = _text(client.get(reverse("consultations:patient_home"), {"q": "32400"}))
+    assert "Plusieurs communes" not in page and "Cabinet médical de Riscle" in page
+
+
+def test_the_search_shows_each_site_s_next_slot_and_sorts_by_soonest_on_request(
+    client, slots, volunteer, marciac_site, ars_occitanie
+):
+    """Marciac is farther from Riscle but has the sooner slot."""
+    volunteer.sites.add(marciac_site)
+    publish(make_mission(volunteer, marciac_site, ars_occitanie, days_ahead=1), ars_occitanie)
+    home = reverse("consultations:patient_home")
+    by_distance = _text(client.get(home, {"q": "Riscle"}))
+    assert by_distance.index("Cabinet médical de Riscle") < by_distance.index("Cabinet médical de Marciac")
+    assert "Prochain créneau :" in by_distance
+    soonest = _text(client.get(home, {"q": "Riscle", "sort": "soonest"}))
+    assert soonest.index("Cabinet médical de Marciac") < soonest.index("Cabinet médical de Riscle")
+
+
+def test_the_site_page_gives_address_phone_access_and_the_volunteer_doctors(client, slots, riscle_site):
+    riscle_site.phone = "05 62 69 70 00"
+    riscle_site.access = "Entrée de plain-pied, parking sur la place."
+    riscle_site.save()
+    page = _text(client.get(reverse("consultations:site_detail", args=[riscle_site.pk])))
+    assert "1 place de la Mairie, Riscle" in page
+    assert 'href="tel:0562697000"' in page
+    assert "Entrée de plain-pied, parking sur la place." in page
+    assert "Dr Marc Daguzan" in page
+
+
+def test_the_site_page_says_for_each_slot_until_when_it_is_reserved(
+    client, volunteer, riscle_site, ars_occitanie
+):
+    mission = publish(make_mission(volunteer, riscle_site, ars_occitanie), ars_occitanie, open_to_all=False)
+    page = _text(client.get(reverse("consultations:site_detail", args=[riscle_site.pk])))
+    assert page.count("prioritaire jusqu'au") == mission.slots.count()
+
+
+def test_patient_pages_do_not_invite_to_create_an_account(client, slots, riscle_site):
+    for url in [
+        reverse("consultations:patient_home"),
+        reverse("consultations:site_detail", args=[riscle_site.pk]),
+        reverse("consultations:book", args=[slots[0].pk]),
+    ]:
+        assert "Créer un compte" not in _text(client.get(url))
+    assert "Créer un compte" in _text(client.get("/"))
+
+
+def test_the_booking_form_fields_help_phones_fill_them(client, slots):
+    page = _text(client.get(reverse("consultations:book", args=[slots[0].pk])))
+    assert 'type="tel"' in page and 'autocomplete="tel"' in page
+    for token in ["given-name", "family-name", "bday", "email", "address-level2"]:
+        assert f'autocomplete="{token}"' in page
+    assert page.index('name="commune"') < page.index('name="first_name"')
+
+
+@pytest.fixture
+def priority_slot(volunteer, riscle_site, ars_occitanie):
+    mission = publish(make_mission(volunteer, riscle_site, ars_occitanie), ars_occitanie, open_to_all=False)
+    return mission.slots.order_by("starts_at").first()
+
+
+def test_during_the_priority_window_the_eligibility_questions_come_first(client, priority_slot):
+    url = reverse("consultations:book", args=[priority_slot.pk])
+    first = _text(client.get(url))
+    assert "Étape 1 sur 2" in first and 'name="first_name"' not in first
+    refused = client.get(url, {"commune": "Toulouse", "has_regular_doctor": "non"})
+    assert refused.status_code == 409
+    assert "votre commune n'en fait pas partie" in _text(refused)
+    refused = client.get(url, {"commune": "Riscle", "has_regular_doctor": "oui"})
+    assert refused.status_code == 409 and "Vous en avez un" in _text(refused)
+    welcome = client.get(
+        url, {"commune": "32400", "commune_choice": "Riscle (32400)", "has_regular_doctor": "non"}
+    )
+    page = _text(welcome)
+    assert welcome.status_code == 200 and 'name="first_name"' in page
+    assert 'value="Riscle (32400)"' in page
+
+
+def test_an_open_slot_ignores_unreadable_answers_in_the_address(client, slots):
+    response = client.get(
+        reverse("consultations:book", args=[slots[0].pk]),
+        {"commune": "Xyzzyville", "has_regular_doctor": "?"},
+    )
+    assert response.status_code == 200 and 'name="first_name"' in _text(response)
+
+
+def test_the_search_results_say_until_when_each_listed_slot_is_reserved(client, priority_slot):
+    page = _text(client.get(reverse("consultations:patient_home"), {"q": "32400"}))
+    assert reverse("consultations:book", args=[priority_slot.pk]) in page
+    assert page.count("prioritaire jusqu'au") == 3  # the three next slots listed
