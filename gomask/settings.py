@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireStaffMfaMiddleware",
+    # Last, so it sees the views' exceptions first: the one HTML error path (403/404/405/409...).
+    "gomask.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gomask.urls"
