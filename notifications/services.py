@@ -6,13 +6,14 @@ Side effects (e-mail, SMS) are never performed here: services write outbox rows
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, Role
 from accounts.permissions import ensure_region_scope
+from gomask import clock, locks
 from gomask.errors import InvalidInput, NotAllowed, NotFound
 from notifications import selectors
 from notifications.delivery import publish_on_commit
@@ -36,9 +37,6 @@ from pharmacies.models import MovementKind
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
 
-# pg_advisory_xact_lock namespace: serialises the arrival window of one pharmacy.
-ARRIVAL_WINDOW_LOCK = 4_201
-
 
 def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
     """(channel, address, user_id) a professional receives, from a row of selectors.recipient_rows."""
@@ -59,9 +57,8 @@ def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
 
 
 def _lock_arrival_window(pharmacy_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ARRIVAL_WINDOW_LOCK, pharmacy_id])
+    """Serialises the arrival window of one pharmacy (no row to lock before the notice exists)."""
+    locks.advisory_lock("arrival-window", pharmacy_id)
 
 
 def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
@@ -511,7 +508,7 @@ def queue_stockout_summaries(*, today=None) -> int:
         levels = selectors.stockouts_in_region(region.pk)
         count = len(levels)
         subject = _("Ruptures de masques du %(date)s en %(region)s : %(count)d") % {
-            "date": today.strftime("%d/%m/%Y"),
+            "date": clock.format_date(today),
             "region": region.name,
             "count": count,
         }
@@ -567,7 +564,7 @@ def queue_option_reminders(*, now=None) -> int:
     created = 0
     for reservation in due.iterator(chunk_size=500):
         recipients = selectors.recipient_rows(Professional.objects.filter(pk=reservation.professional_id))
-        expires = timezone.localtime(reservation.expires_at)
+        expires = reservation.expires_at
         subject = _("Votre option de %(quantity)d masques expire demain") % {"quantity": reservation.quantity}
         body = _(
             "Votre option de %(quantity)d %(product)s à %(pharmacy)s expire le %(date)s à %(time)s. "
@@ -576,8 +573,8 @@ def queue_option_reminders(*, now=None) -> int:
             "quantity": reservation.quantity,
             "product": reservation.product.name.lower(),
             "pharmacy": reservation.pharmacy.name,
-            "date": expires.strftime("%d/%m/%Y"),
-            "time": expires.strftime("%H:%M"),
+            "date": clock.format_date(expires),
+            "time": clock.format_time(expires),
         }
         rows = [
             Delivery(

@@ -3,7 +3,8 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gomask.errors import NotAllowed, NotFound
+from gomask.cleaning import parse_id
+from gomask.errors import InvalidInput, NotAllowed, NotFound
 from pharmacies.models import (
     MembershipStatus,
     Pharmacy,
@@ -94,6 +95,14 @@ def stock_band(available: int, sold_out: bool) -> str:
     if available >= BAND_MEDIUM:
         return "medium"
     return "low"
+
+
+def active_product(product_code) -> Product:
+    """The one product lookup of the portal: an active product by its code, or a refusal."""
+    product = Product.objects.filter(code=str(product_code or ""), is_active=True).first()
+    if product is None:
+        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
+    return product
 
 
 def active_products() -> list[Product]:
@@ -247,9 +256,9 @@ def nearest_pharmacies(
 def pharmacy_movement(pharmacy: Pharmacy, movement_id) -> StockMovement:
     """A movement of this pharmacy's ledger; any other id (or someone else's) is not found."""
     movement = (
-        StockMovement.objects.select_related("product").filter(pk=movement_id, pharmacy=pharmacy).first()
-        if str(movement_id).isdigit()
-        else None
+        StockMovement.objects.select_related("product")
+        .filter(pk=parse_id(movement_id), pharmacy=pharmacy)
+        .first()
     )
     if movement is None:
         raise NotFound(_("Mouvement introuvable."))
