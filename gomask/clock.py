@@ -45,16 +45,16 @@ def week_bounds(week: date) -> tuple[datetime, datetime]:
 
 
 def format_date(value: datetime | date) -> str:
-    """ "31/03/2020" (a datetime is first brought to Paris time)."""
+    """A day as "31/03/2020" (a datetime is first brought to Paris time)."""
     day = local(value).date() if isinstance(value, datetime) else value
     return day.strftime(_("%d/%m/%Y"))
 
 
 def format_time(moment: datetime) -> str:
-    """ "14:30" in Paris time."""
+    """A time as "14:30", in Paris time."""
     return local(moment).strftime(_("%H:%M"))
 
 
 def format_datetime(moment: datetime) -> str:
-    """ "31/03/2020 à 14:30" in Paris time."""
+    """A moment as "31/03/2020 à 14:30", in Paris time."""
     return local(moment).strftime(_("%d/%m/%Y à %H:%M"))
