@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AccountStatus, Role
 from accounts.permissions import ensure_region_scope
 from gomask import clock, locks
+from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed, NotFound
 from notifications import selectors
 from notifications.delivery import publish_on_commit
@@ -84,7 +85,8 @@ def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
 def record_stock_arrival(*, movement) -> ArrivalNotice:
     """Write, in the arrival's own transaction, the outbox rows telling every referenced professional.
 
-    Called by pharmacies.services.declare_arrival after its ledger row. Within
+    Called by pharmacies.services.declare_arrival after its ledger row, through the hook
+    registered in NotificationsConfig.ready. Within
     NOTIFICATIONS_ARRIVAL_WINDOW of a message about the same pharmacy, a professional's
     pending message is updated (and an in-portal one refreshed) instead of repeated.
     """
@@ -212,10 +214,9 @@ def unsubscribe(*, token: str) -> tuple[Professional, str]:
 
 def mark_read(*, user, notification_id) -> Notification:
     """The recipient marks one of their notifications as read (someone else's: 404)."""
-    try:
-        notification = Notification.objects.get(pk=int(notification_id), user=user)
-    except (Notification.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(_("Notification introuvable.")) from exc
+    notification = Notification.objects.filter(pk=parse_id(notification_id), user=user).first()
+    if notification is None:
+        raise NotFound(_("Notification introuvable."))
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         notification.refresh_from_db()
@@ -233,10 +234,9 @@ def mark_all_read(*, user) -> int:
 def mark_reached(*, actor, notice_id, professional_id, reached: bool = True) -> bool:
     """The pharmacist ticks (or unticks) a referenced professional reached by phone after an arrival."""
     notice = selectors.notice_for_member(actor, notice_id)
-    try:
-        professional_id = int(professional_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("Professionnel inconnu."), code="unknown_professional") from exc
+    professional_id = parse_id(professional_id)
+    if professional_id is None:
+        raise InvalidInput(_("Professionnel inconnu."), code="unknown_professional")
     if not selectors.referenced_professionals(notice.pharmacy_id).filter(pk=professional_id).exists():
         raise InvalidInput(
             _("Ce professionnel n'est pas référencé dans votre officine."), code="not_referenced_here"

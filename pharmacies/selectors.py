@@ -263,3 +263,20 @@ def pharmacy_movement(pharmacy: Pharmacy, movement_id) -> StockMovement:
     if movement is None:
         raise NotFound(_("Mouvement introuvable."))
     return movement
+
+
+REFERENCED_PAGE_SIZE = 25
+
+
+def referenced_page(pharmacy: Pharmacy, *, page=1, per_page=REFERENCED_PAGE_SIZE):
+    """Professionals whose home pharmacy this is, by name (the pharmacist calls them).
+
+    Read through the reverse accessor of professionals' Referencing (`pharmacy.referencings`):
+    pharmacies sit below professionals and import nothing from them.
+    """
+    rows = (
+        pharmacy.referencings.filter(ended_at__isnull=True)
+        .select_related("professional", "professional__practice_commune")
+        .order_by("professional__last_name", "professional__first_name", "pk")
+    )
+    return Paginator(rows, per_page).get_page(page)

@@ -12,7 +12,7 @@ from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
 from gomask.locks import retry_on_contention
-from notifications.services import record_stock_arrival
+from pharmacies.hooks import announce_arrival
 from pharmacies.models import (
     ArrivalSource,
     FormSubmission,
@@ -208,8 +208,9 @@ def declare_arrival(
         reason=str(note or "").strip()[:255],
         actor=actor,
     )
-    # The referenced professionals' notifications: outbox rows in this same transaction.
-    record_stock_arrival(movement=movement)
+    # The referenced professionals' notifications (outbox rows) in this same transaction:
+    # notifications registers its receiver in pharmacies.hooks (see NotificationsConfig.ready).
+    announce_arrival(movement)
     return movement
 
 

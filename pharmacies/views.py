@@ -7,7 +7,6 @@ from accounts.permissions import PHARMACIST, role_required
 from gomask.errors import DomainError
 from gomask.middleware import refuse_on_form
 from pharmacies import forms, selectors, services
-from professionals.selectors import referenced_page
 
 NEARBY_RADIUS_KM = 50
 NEARBY_LIMIT = 20
@@ -291,7 +290,7 @@ def correct_movement(request, pharmacy_id: int, movement_id: int):
 def professionals(request, pharmacy_id: int):
     """Pharmacists of this officine: the professionals referenced here, with their phone numbers."""
     pharmacy = _my_pharmacy(request, pharmacy_id)
-    page = referenced_page(pharmacy.pk, page=request.GET.get("page"))
+    page = selectors.referenced_page(pharmacy, page=request.GET.get("page"))
     return render(
         request, "pharmacies/professionals.html", _context(request, pharmacy, "professionals", page=page)
     )
