@@ -38,7 +38,7 @@ def parse_int(value) -> int | None:
 def parse_id(value) -> int | None:
     """A record id (1 .. bigint) from a URL, a form or JSON; None for anything else."""
     number = parse_int(value)
-    if number is None or isinstance(value, float | Decimal) or not 1 <= number <= MAX_ID:
+    if number is None or not 1 <= number <= MAX_ID:
         return None
     return number
 
