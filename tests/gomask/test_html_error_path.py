@@ -20,7 +20,6 @@ from django.urls import reverse
 
 from consultations.models import Booking
 from distribution.models import Dispensation, QuotaUsage, Reservation
-from distribution.quotas import ensure_default_quota_policies
 from gomask.errors import Busy, Conflict, as_domain_error
 from gomask.locks import advisory_key, is_contention
 from gomask.middleware import DomainErrorMiddleware
@@ -63,9 +62,8 @@ def _text(response) -> str:
 
 
 def test_a_lock_timeout_during_a_handover_at_the_counter_is_a_409_asking_to_try_again(
-    client, riscle_pharmacist, riscle_pharmacy, nurse, products
+    client, riscle_pharmacist, riscle_pharmacy, nurse, products, quota_policies
 ):
-    ensure_default_quota_policies()
     stock(riscle_pharmacy, products["surgical"], 30)
     client.force_login(riscle_pharmacist)
     url = reverse("distribution:counter_professional", args=[nurse.professional.pk])
@@ -214,9 +212,8 @@ def test_another_pharmacys_stock_page_is_a_403_and_an_unknown_one_a_404(
 
 
 def test_opening_the_cancel_address_of_an_option_directly_shows_a_french_405_page(
-    client, nurse, riscle_pharmacy, products
+    client, nurse, riscle_pharmacy, products, quota_policies
 ):
-    ensure_default_quota_policies()
     stock(riscle_pharmacy, products["surgical"], 10)
     from distribution.services import reserve
 
