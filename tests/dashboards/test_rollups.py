@@ -200,6 +200,7 @@ def test_arrivals_after_a_refresh_appear_after_the_next_one(world):
     assert riscle.arrived_regional == 40
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_queue_on_the_week_locks_and_agree_with_one_refresh(world):
     errors = []
