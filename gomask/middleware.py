@@ -63,7 +63,8 @@ class DomainErrorMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 405 and not _is_api(request) and not response.content:
+        bare = not response.streaming and not response.content
+        if response.status_code == 405 and bare and not _is_api(request):
             page = render(request, "405.html", {"back_url": _back_url(request)}, status=405)
             if response.has_header("Allow"):
                 page["Allow"] = response["Allow"]
