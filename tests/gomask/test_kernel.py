@@ -8,12 +8,21 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.utils import translation
 
 from gomask import clock, locks
 from gomask.cleaning import MAX_QUANTITY, clean_quantity, parse_id
 from gomask.errors import Busy, InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """Messages and date formats in the source language, whatever a previous test activated."""
+    with translation.override("fr"):
+        yield
+
 
 # --- clock ------------------------------------------------------------------------------------------
 
