@@ -65,6 +65,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache  # import directions: [tool.importlinter] in pyproject.toml
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

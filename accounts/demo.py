@@ -43,3 +43,23 @@ def current_demo_totp_code() -> str:
 
 def demo_phone(prefix: str, rng) -> str:
     return " ".join([prefix] + [f"{rng.randint(10, 99)}" for _ in range(4)])
+
+
+def seed_staff_accounts():
+    demo_account(
+        email="ars@demo.gomask.fr", role=Role.ARS_STAFF, first_name="Inès", last_name="Garcia", region_id="76"
+    )
+    demo_account(
+        email="admin@demo.gomask.fr",
+        role=Role.ADMIN,
+        first_name="Paul",
+        last_name="Roux",
+        is_staff=True,
+        is_superuser=True,
+    )
+    demo_account(email="patient@demo.gomask.fr", role=Role.PATIENT, first_name="Louise", last_name="Bernard")
+    return [
+        ("Agent ARS Occitanie", "ars@demo.gomask.fr"),
+        ("Administrateur national", "admin@demo.gomask.fr"),
+        ("Patient", "patient@demo.gomask.fr"),
+    ]

@@ -6,10 +6,13 @@ from accounts.models import Role
 
 
 def is_doctor(user) -> bool:
-    """Only médecins volunteer for solidarity consultations."""
-    from professionals.models import Profession, Professional
+    """Only médecins volunteer for solidarity consultations.
 
-    return Professional.objects.filter(user=user, profession=Profession.MEDECIN).exists()
+    Read through the reverse one-to-one `user.professional`: accounts sits below professionals
+    and imports nothing from it ("medecin" is professionals.models.Profession.MEDECIN).
+    """
+    professional = getattr(user, "professional", None)
+    return professional is not None and professional.profession == "medecin"
 
 
 # (label, url name) or (label, url name, who among the role sees it).

@@ -20,7 +20,7 @@ from consultations.models import (
     Slot,
     Volunteer,
 )
-from consultations.services import PARIS, local_date
+from gomask.clock import PARIS, local_date
 from gomask.errors import NotAllowed, NotFound
 from territories.geo import haversine_km
 from territories.models import Commune, Departement

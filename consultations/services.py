@@ -5,17 +5,15 @@ keys (sorted), then the volunteer row, then the mission row, then the slot row, 
 booking row.
 """
 
-import hashlib
 import re
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,13 +34,14 @@ from consultations.models import (
     Volunteer,
     WaitingListEntry,
 )
+from gomask import clock, locks
+from gomask.clock import PARIS
 from gomask.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from gomask.text import normalise_for_search
 from notifications.models import Delivery, DeliveryKind
 from professionals.models import Profession
 from territories.models import Commune
 
-PARIS = ZoneInfo("Europe/Paris")
 CANCEL_SALT = "consultations.booking"
 MAX_MISSION_DAYS = 31
 MAX_SLOTS_PER_DAY = 60
@@ -67,8 +66,7 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(PARIS).date()
+local_date = clock.local_date
 
 
 # --- Rate limiting -----------------------------------------------------------------
@@ -167,16 +165,6 @@ def identity_key(first_name: str, last_name: str, birth_date: date) -> str:
     return f"{normalise_for_search(last_name)}|{normalise_for_search(first_name)}|{birth_date.isoformat()}"
 
 
-def _lock_keys(keys: list[str]) -> None:
-    """Transaction-level advisory locks on the given keys, in sorted order (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
-
-
 # --- Signed links ---------------------------------------------------------------------
 
 
@@ -199,6 +187,7 @@ def booking_from_token(token: str) -> Booking:
 # --- Patients ------------------------------------------------------------------------
 
 
+@locks.retry_on_contention
 def book_slot(
     *,
     slot_id: int,
@@ -235,7 +224,10 @@ def book_slot(
 
     try:
         with transaction.atomic():
-            _lock_keys([f"email:{email}", f"phone:{phone}", f"identity:{person_key}"])
+            # One patient, however they write themselves: their e-mail, phone and identity.
+            locks.advisory_lock(
+                "booking-patient", f"email:{email}", f"phone:{phone}", f"identity:{person_key}"
+            )
             slot = (
                 Slot.objects.select_for_update(of=("self",))
                 .select_related("mission__site__zone__epci", "mission__site__commune")

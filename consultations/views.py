@@ -31,7 +31,7 @@ from consultations.forms import (
 )
 from consultations.ics import ics_content_type
 from consultations.models import BookingStatus, MissionStatus
-from gomask.errors import DomainError, NotAllowed, NotFound
+from gomask.errors import Conflict, DomainError, InvalidInput
 
 MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
 
@@ -39,13 +39,6 @@ MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
 def client_key(request) -> str:
     """The client address used by the booking rate limit (the proxy must set REMOTE_ADDR)."""
     return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def _raise_http(exc: DomainError):
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message) from exc
 
 
 def _map_points(results) -> list[dict]:
@@ -94,10 +87,7 @@ def patient_home(request):
 @require_GET
 def departement(request, code: str):
     """Public: the consultation sites of a département with their next free slots."""
-    try:
-        found, results = selectors.sites_of_departement(code=code)
-    except DomainError as exc:
-        _raise_http(exc)
+    found, results = selectors.sites_of_departement(code=code)
     return render(
         request,
         "consultations/departement.html",
@@ -114,10 +104,7 @@ def departement(request, code: str):
 @require_GET
 def site_detail(request, site_id: int):
     """Public: a site's free slots by day, and its waiting list."""
-    try:
-        site = selectors.public_site(site_id)
-    except DomainError as exc:
-        _raise_http(exc)
+    site = selectors.public_site(site_id)
     page = Paginator(selectors.site_free_slots(site=site), 60).get_page(request.GET.get("page"))
     return render(
         request,
@@ -140,8 +127,7 @@ def waiting_list(request, site_id: int):
     if form.is_valid():
         try:
             services.join_waiting_list(site_id=site_id, email=form.cleaned_data["email"])
-        except DomainError as exc:
-            _raise_http(exc)
+        except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -291,10 +277,7 @@ def cancel(request, token: str):
 
 
 def _volunteer_or_403(user):
-    try:
-        return services.volunteer_of(user)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
+    return services.volunteer_of(user)
 
 
 @role_required(*PROFESSIONAL)
@@ -380,10 +363,7 @@ def availability_add(request):
 def availability_delete(request, availability_id: int):
     """Médecins: remove one of their own periods of availability."""
     _volunteer_or_403(request.user)
-    try:
-        services.remove_availability(user=request.user, availability_id=availability_id)
-    except DomainError as exc:
-        _raise_http(exc)
+    services.remove_availability(user=request.user, availability_id=availability_id)
     messages.success(request, _("Disponibilité retirée."))
     return redirect("consultations:volunteer_home")
 
@@ -429,8 +409,7 @@ def attendance(request, booking_id: int):
                 attended=form.cleaned_data["attended"],
                 became_regular_doctor=form.cleaned_data["became_regular_doctor"],
             )
-        except DomainError as exc:
-            _raise_http(exc)
+        except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Présence enregistrée."))
@@ -501,10 +480,7 @@ def mission_create(request):
 def mission_detail(request, mission_id: int):
     """ARS staff (their region) and site coordinators: a mission, its lodging and its slots."""
     _ensure_manager(request.user)
-    try:
-        mission = selectors.managed_mission(request.user, mission_id)
-    except DomainError as exc:
-        _raise_http(exc)
+    mission = selectors.managed_mission(request.user, mission_id)
     return render(
         request,
         "consultations/mission_detail.html",
@@ -521,8 +497,7 @@ def _mission_action(request, mission_id, action, success):
     _ensure_manager(request.user)
     try:
         result = action()
-    except DomainError as exc:
-        _raise_http(exc)
+    except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, success(result))
@@ -579,8 +554,5 @@ def mission_cancel(request, mission_id: int):
 def site_agenda(request, site_id: int):
     """Site coordinators only: the day's bookings at their site."""
     day = _day_param(request)
-    try:
-        site, bookings = selectors.site_agenda(user=request.user, site_id=site_id, day=day)
-    except DomainError as exc:
-        _raise_http(exc)
+    site, bookings = selectors.site_agenda(user=request.user, site_id=site_id, day=day)
     return render(request, "consultations/site_agenda.html", {"site": site, "bookings": bookings, "day": day})

@@ -24,8 +24,6 @@ because the buckets and the edge weeks partition the period.
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Min
@@ -33,17 +31,15 @@ from django.utils import timezone
 
 from dashboards.models import RollupState
 from distribution.models import Dispensation
+from gomask import locks
+from gomask.clock import week_bounds
+from gomask.clock import week_start as week_start_of
 from pharmacies.models import MovementKind, StockMovement
 
-PARIS = ZoneInfo("Europe/Paris")
 WEEKLY = "weekly"
 CENSUS = "census"
 # A dispensation stamped before a refresh started may commit after it: look back this far.
 SAFETY_MARGIN = timedelta(minutes=15)
-# Arbitrary constant of the advisory locks of the roll-up weeks (high bits), week ordinal (low).
-_LOCK_NAMESPACE = 0x6D61736B << 20
-# Same for the month buckets of ServedMonth (a different namespace: months and weeks never collide).
-_MONTH_LOCK_NAMESPACE = 0x6D6F6973 << 20
 
 DONATION_SOURCES = ("company_donation", "local_authority_donation", "partner_donation")
 
@@ -54,19 +50,6 @@ class RefreshResult:
     months: list[date]
     census_rows: int
     duration_ms: int
-
-
-def week_start_of(moment: datetime | date) -> date:
-    """The Monday (Europe/Paris) of the week of `moment` (an aware datetime or a date)."""
-    day = timezone.localtime(moment, PARIS).date() if isinstance(moment, datetime) else moment
-    return day - timedelta(days=day.weekday())
-
-
-def week_bounds(week: date) -> tuple[datetime, datetime]:
-    """[Monday 00:00, next Monday 00:00) in Europe/Paris, as aware datetimes."""
-    start = datetime.combine(week, dtime.min, tzinfo=PARIS)
-    end = datetime.combine(week + timedelta(days=7), dtime.min, tzinfo=PARIS)
-    return start, end
 
 
 def month_of(week: date) -> date:
@@ -134,14 +117,6 @@ def _earliest_source_moment() -> datetime | None:
     ).aggregate(first=Min("created_at"))["first"]
     moments = [moment for moment in (first_dispensation, first_arrival) if moment is not None]
     return min(moments) if moments else None
-
-
-def _advisory_lock(key: int) -> None:
-    """Serialise refreshes of the same week (PostgreSQL). SQLite (make run) has a single
-    writer at a time, so it needs no lock of its own."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def weeks_to_refresh(*, since: datetime | date | None, now: datetime) -> list[date]:
@@ -252,7 +227,7 @@ def refresh_week(week: date) -> None:
     start, end = week_bounds(week)
     params = {"week": week, "start": start, "end": end}
     with transaction.atomic(), connection.cursor() as cursor:
-        _advisory_lock(_LOCK_NAMESPACE + week.toordinal())
+        locks.advisory_lock("rollup-week", week.isoformat())
         for table in _WEEKLY_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE week_start = %s", [week])  # noqa: S608 (constant names)
         cursor.execute(_PHARMACY_WEEK_SQL, params)
@@ -268,7 +243,7 @@ def refresh_served_month(month: date) -> None:
     """
     params = {"month": month, "start": month, "end": next_month(month)}
     with transaction.atomic(), connection.cursor() as cursor:
-        _advisory_lock(_MONTH_LOCK_NAMESPACE + month.toordinal())
+        locks.advisory_lock("rollup-month", month.isoformat())
         cursor.execute("DELETE FROM dashboards_servedmonth WHERE month = %s", [month])
         cursor.execute(SERVED_MONTH_SQL, params)
 
@@ -297,7 +272,7 @@ def months_to_rebuild(weeks: list[date], *, previous: datetime | None, now: date
 def refresh_census() -> int:
     """Replace the snapshot of professionals known and referenced per territory."""
     with transaction.atomic(), connection.cursor() as cursor:
-        _advisory_lock(_LOCK_NAMESPACE)
+        locks.advisory_lock("rollup-census")
         cursor.execute("DELETE FROM dashboards_professionalcensus")
         cursor.execute(_CENSUS_SQL)
         return cursor.rowcount

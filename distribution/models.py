@@ -10,9 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gomask.cleaning import MAX_QUANTITY
 from professionals.models import Profession
-
-MAX_QUANTITY = 100_000
 
 
 class QuotaPeriod(models.TextChoices):

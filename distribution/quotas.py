@@ -7,11 +7,9 @@ pharmacy serves them): the latest regional version in force wins over the nation
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import F, Q
-from django.utils import timezone
 
 from distribution.models import (
     Dispensation,
@@ -20,8 +18,7 @@ from distribution.models import (
     Reservation,
     ReservationStatus,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
+from gomask.clock import local_date, week_start
 
 # The DGS-urgent message of 18 March 2020: surgical masks per week, nationally.
 DGS_URGENT_DATE = date(2020, 3, 18)
@@ -56,16 +53,6 @@ def ensure_default_quota_policies(policy_model=None, product_model=None) -> int:
         )
         created += was_created
     return created
-
-
-def local_date(moment: datetime | None = None) -> date:
-    return timezone.localtime(moment or timezone.now(), PARIS).date()
-
-
-def week_start(moment: datetime | None = None) -> date:
-    """The Monday (Europe/Paris) of the week containing `moment`."""
-    day = local_date(moment)
-    return day - timedelta(days=day.weekday())
 
 
 def policy_in_force(

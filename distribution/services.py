@@ -26,7 +26,6 @@ from accounts.models import Role
 from accounts.permissions import ensure_region_scope
 from distribution import quotas
 from distribution.models import (
-    MAX_QUANTITY,
     CareSite,
     Dispensation,
     QuotaPolicy,
@@ -35,9 +34,12 @@ from distribution.models import (
     Shipment,
     ShipmentSource,
 )
+from gomask import clock
+from gomask.cleaning import clean_quantity, parse_id
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.locks import retry_on_contention
 from pharmacies.models import MovementKind, Pharmacy, Product
-from pharmacies.selectors import pharmacy_for_member
+from pharmacies.selectors import active_product, pharmacy_for_member
 from pharmacies.stock import lock_levels, record_movement
 from professionals.models import Profession, Professional
 from territories.models import Region
@@ -58,37 +60,6 @@ class NoQuotaPolicy(Conflict):
 # --- input cleaning ----------------------------------------------------------------------
 
 
-def clean_quantity(value, *, minimum: int = 1, field: str = "quantity") -> int:
-    """A whole number of masks between `minimum` and 100,000, or a clear refusal."""
-    if isinstance(value, bool):
-        value = None
-    number = None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        number = int(value.strip())
-    if number is None:
-        raise InvalidInput(
-            _("La quantité doit être un nombre entier de masques."), code="invalid_quantity", field=field
-        )
-    if number < minimum:
-        raise InvalidInput(
-            _("La quantité doit être d'au moins %(minimum)d masque(s).") % {"minimum": minimum},
-            code="invalid_quantity",
-            field=field,
-        )
-    if number > MAX_QUANTITY:
-        raise InvalidInput(
-            _("La quantité ne peut pas dépasser %(maximum)s masques.")
-            % {"maximum": f"{MAX_QUANTITY:,}".replace(",", "\u202f")},
-            code="invalid_quantity",
-            field=field,
-        )
-    return number
-
-
 def clean_idempotency_key(value) -> str | None:
     if value in (None, ""):
         return None
@@ -105,18 +76,8 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
-def product_by_code(code) -> Product:
-    product = Product.objects.filter(code=str(code or ""), is_active=True).first()
-    if product is None:
-        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
-    return product
-
-
 def _open_pharmacy(pharmacy_id) -> Pharmacy:
-    try:
-        pharmacy = Pharmacy.objects.filter(pk=int(pharmacy_id)).first()
-    except (TypeError, ValueError):
-        pharmacy = None
+    pharmacy = Pharmacy.objects.filter(pk=parse_id(pharmacy_id)).first()
     if pharmacy is None:
         raise NotFound(_("Officine introuvable."), code="unknown_pharmacy")
     if not pharmacy.is_active:
@@ -164,14 +125,11 @@ def eligible_professional(professional_id) -> Professional:
     account is pending or suspended cannot, until the account is validated: the record was
     declared at sign-up and not yet checked against the RPPS/ADELI directories.
     """
-    try:
-        professional = (
-            Professional.objects.select_related("user", "practice_commune")
-            .filter(pk=int(professional_id))
-            .first()
-        )
-    except (TypeError, ValueError):
-        professional = None
+    professional = (
+        Professional.objects.select_related("user", "practice_commune")
+        .filter(pk=parse_id(professional_id))
+        .first()
+    )
     if professional is None:
         raise NotFound(_("Professionnel de santé introuvable."), code="unknown_professional")
     if professional.user_id and not professional.user.is_approved:
@@ -207,7 +165,7 @@ def _policy_for(professional: Professional, product: Product, now: datetime) -> 
         profession=professional.profession,
         product_id=product.pk,
         region_code=professional.practice_commune.region_id,
-        on=quotas.local_date(now),
+        on=clock.local_date(now),
     )
     if policy is None:
         raise _no_quota_policy(professional)
@@ -227,10 +185,10 @@ def _product_and_policy(
         profession=professional.profession,
         product_code=code,
         region_code=professional.practice_commune.region_id,
-        on=quotas.local_date(now),
+        on=clock.local_date(now),
     )
     if policy is None:
-        product_by_code(code)
+        active_product(code)
         raise _no_quota_policy(professional)
     return policy.product, policy
 
@@ -294,6 +252,7 @@ def _replayed_reservation(professional, key, *, pharmacy, product, quantity) -> 
     return existing
 
 
+@retry_on_contention
 def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None, now=None) -> Reservation:
     """A professional puts an option on `quantity` masks at a pharmacy, within quota and stock.
 
@@ -303,7 +262,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None,
     professional = _acting_professional(actor)
     quantity = clean_quantity(quantity)
     key = clean_idempotency_key(idempotency_key)
-    product = product_by_code(product_code)
+    product = active_product(product_code)
     pharmacy = _open_pharmacy(pharmacy_id)
     if key and (
         found := _replayed_reservation(
@@ -312,7 +271,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None,
     ):
         return found
     policy = _policy_for(professional, product, now)
-    period = quotas.week_start(now)
+    period = clock.week_start(now)
     try:
         with transaction.atomic():
             if LOCK_QUOTA_ROW:
@@ -394,10 +353,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None,
 
 def _owned_reservation(actor, reservation_id) -> Reservation:
     professional = _acting_professional(actor)
-    try:
-        reservation = Reservation.objects.filter(pk=int(reservation_id), professional=professional).first()
-    except (TypeError, ValueError):
-        reservation = None
+    reservation = Reservation.objects.filter(pk=parse_id(reservation_id), professional=professional).first()
     if reservation is None:
         raise NotFound(_("Option introuvable."), code="unknown_reservation")
     return reservation
@@ -487,6 +443,7 @@ def _replayed_dispensation(actor, key, *, pharmacy, professional, product, quant
     return existing
 
 
+@retry_on_contention
 def dispense(
     *,
     actor,
@@ -521,7 +478,7 @@ def dispense(
     professional = eligible_professional(professional_id)
     product, policy = _product_and_policy(professional, product_code, now)
     replay = {"pharmacy": pharmacy, "professional": professional, "product": product, "quantity": quantity}
-    period = quotas.week_start(now)
+    period = clock.week_start(now)
     # A retry is recognised under the quota lock below (first statement of the transaction), so
     # it needs no lookup of its own before it.
     try:
@@ -610,8 +567,8 @@ def add_quota_policy(
         raise NotAllowed(_("Seuls l'ARS et les administrateurs modifient les quotas."))
     if profession not in Profession.values:
         raise InvalidInput(_("Profession inconnue."), code="invalid_profession", field="profession")
-    product = product_by_code(product_code)
-    quantity = clean_quantity(quantity, minimum=0)
+    product = active_product(product_code)
+    quantity = clean_quantity(quantity, allow_zero=True)
     if not isinstance(effective_from, date) or not date(2020, 1, 1) <= effective_from <= date(2100, 1, 1):
         raise InvalidInput(
             _("Indiquez une date d'entrée en vigueur valide (à partir de 2020)."),
@@ -655,7 +612,7 @@ def create_shipment(
 ) -> Shipment:
     """ARS staff ship masks from their regional stock to a pharmacy or a care site of their region."""
     _ars_actor(actor)
-    product = product_by_code(product_code)
+    product = active_product(product_code)
     quantity = clean_quantity(quantity)
     if source not in ShipmentSource.values:
         raise InvalidInput(_("Origine du stock inconnue."), code="invalid_source", field="source")
@@ -665,13 +622,10 @@ def create_shipment(
             code="invalid_destination",
         )
     pharmacy = care_site = None
-    try:
-        if pharmacy_id:
-            pharmacy = Pharmacy.objects.filter(pk=int(pharmacy_id)).first()
-        else:
-            care_site = CareSite.objects.filter(pk=int(care_site_id)).first()
-    except (TypeError, ValueError):
-        pass
+    if pharmacy_id:
+        pharmacy = Pharmacy.objects.filter(pk=parse_id(pharmacy_id)).first()
+    else:
+        care_site = CareSite.objects.filter(pk=parse_id(care_site_id)).first()
     destination = pharmacy or care_site
     if destination is None:
         raise NotFound(_("Destination introuvable."), code="unknown_destination")
@@ -689,10 +643,7 @@ def create_shipment(
 
 
 def _locked_shipment(shipment_id) -> Shipment:
-    try:
-        shipment = Shipment.objects.select_for_update().filter(pk=int(shipment_id)).first()
-    except (TypeError, ValueError):
-        shipment = None
+    shipment = Shipment.objects.select_for_update().filter(pk=parse_id(shipment_id)).first()
     if shipment is None:
         raise NotFound(_("Envoi introuvable."), code="unknown_shipment")
     return shipment
@@ -701,7 +652,7 @@ def _locked_shipment(shipment_id) -> Shipment:
 def _already_received(shipment) -> Conflict:
     return Conflict(
         _("Cet envoi a déjà été réceptionné le %(date)s.")
-        % {"date": timezone.localtime(shipment.received_at).strftime(_("%d/%m/%Y à %H:%M"))},
+        % {"date": clock.format_datetime(shipment.received_at)},
         code="already_received",
     )
 

@@ -1,13 +1,13 @@
 """Pages of the distribution app: the counter, options, history, and the ARS pages.
 
 Thin views: each parses a form, calls one service or selector, and shows the outcome; a
-refusal (DomainError) is shown next to the form with its HTTP status.
+refusal (DomainError) is shown next to the form with its HTTP status; any other refusal goes
+up to the one HTML error path (gomask.middleware).
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, role_required
 from distribution import selectors, services
 from distribution.forms import CounterSearchForm, DispenseForm, QuotaPolicyForm, ReserveForm, ShipmentForm
 from distribution.models import MAX_QUANTITY
-from gomask.errors import DomainError, NotAllowed, NotFound
+from gomask.errors import Conflict, DomainError, InvalidInput
+from gomask.middleware import refuse_on_form
 from pharmacies.selectors import pharmacies_of, pharmacy_for_member
 from professionals.models import Professional
 
@@ -26,20 +27,6 @@ PAGE_SIZE = 25
 
 def _page(request, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _raise_as_http(error: DomainError):
-    if isinstance(error, NotFound):
-        raise Http404(str(error.message))
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(str(error.message))
-    raise error
-
-
-def _refused(form, error: DomainError):
-    """Attach a service refusal to the form; returns the HTTP status to answer with."""
-    form.add_error(error.field if error.field in form.fields else None, str(error.message))
-    return error.status
 
 
 # --- ARS ----------------------------------------------------------------------------------
@@ -81,7 +68,7 @@ def quota_policy_create(request):
                     note=data["note"],
                 )
             except DomainError as error:
-                status = _refused(form, error)
+                status = refuse_on_form(form, error)
             else:
                 messages.success(
                     request,
@@ -133,7 +120,7 @@ def shipment_create(request):
                     note=data["note"],
                 )
             except DomainError as error:
-                status = _refused(form, error)
+                status = refuse_on_form(form, error)
             else:
                 messages.success(
                     request,
@@ -152,9 +139,7 @@ def shipment_receive(request, shipment_id: int):
     """ARS staff of the region: record that a COVID centre or a laboratory received a shipment."""
     try:
         shipment = services.record_care_site_receipt(actor=request.user, shipment_id=shipment_id)
-    except DomainError as error:
-        if isinstance(error, NotFound | NotAllowed):
-            _raise_as_http(error)
+    except (InvalidInput, Conflict) as error:
         messages.error(request, str(error.message))
     else:
         messages.success(
@@ -170,10 +155,7 @@ def _counter_pharmacy(request):
     """The pharmacy the pharmacist works for at the counter (?pharmacie=, else their first)."""
     chosen = request.POST.get("pharmacie") or request.GET.get("pharmacie")
     if chosen:
-        try:
-            return pharmacy_for_member(request.user, chosen)
-        except DomainError as error:
-            _raise_as_http(error)
+        return pharmacy_for_member(request.user, chosen)
     pharmacy = pharmacies_of(request.user).order_by("name").first()
     if pharmacy is None:
         raise PermissionDenied(_("Vous n'êtes rattaché à aucune officine validée."))
@@ -190,7 +172,7 @@ def counter(request):
         try:
             results = selectors.find_professionals(form.cleaned_data["q"])
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
     elif form.is_bound:
         status = 400
     return render(
@@ -213,9 +195,7 @@ def counter_professional(request, professional_id: int):
     try:
         professional = services.eligible_professional(professional_id)
         refusal = None
-    except NotFound as error:
-        raise Http404(str(error.message)) from error
-    except DomainError as error:
+    except Conflict as error:
         professional = Professional.objects.select_related("user", "practice_commune").get(pk=professional_id)
         refusal = str(error.message)
     products = selectors.active_products()
@@ -243,7 +223,7 @@ def counter_professional(request, professional_id: int):
                     idempotency_key=data["idempotency_key"],
                 )
             except DomainError as error:
-                status = _refused(form, error)
+                status = refuse_on_form(form, error)
             else:
                 text = _("Délivrance enregistrée : %(quantity)d %(product)s remis à %(name)s.") % {
                     "quantity": dispensation.quantity,
@@ -286,9 +266,7 @@ def confirm_shipment(request, shipment_id: int):
     """Pharmacists of the destination pharmacy: confirm receipt (the masks arrive in the stock)."""
     try:
         shipment = services.confirm_shipment_receipt(actor=request.user, shipment_id=shipment_id)
-    except DomainError as error:
-        if isinstance(error, NotFound | NotAllowed):
-            _raise_as_http(error)
+    except (InvalidInput, Conflict) as error:
         messages.error(request, str(error.message))
     else:
         messages.success(
@@ -344,7 +322,7 @@ def reserve(request):
                     idempotency_key=data["idempotency_key"],
                 )
             except DomainError as error:
-                status = _refused(form, error)
+                status = refuse_on_form(form, error)
             else:
                 messages.success(
                     request,
@@ -399,9 +377,7 @@ def cancel_reservation(request, reservation_id: int):
     """Professionals: cancel one of their own active options."""
     try:
         reservation = services.cancel_reservation(actor=request.user, reservation_id=reservation_id)
-    except NotFound as error:
-        raise Http404(str(error.message)) from error
-    except DomainError as error:
+    except (InvalidInput, Conflict) as error:
         messages.error(request, str(error.message))
     else:
         messages.success(

@@ -1,12 +1,11 @@
 """REST API plumbing shared by every app: error format and permission helpers."""
 
-from django.db import IntegrityError, OperationalError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from gomask.errors import Busy, Conflict, DomainError
+from gomask.errors import DomainError, as_domain_error
 
 _DRF_CODES = {
     status.HTTP_400_BAD_REQUEST: "invalid",
@@ -24,13 +23,9 @@ def domain_error_response(error: DomainError) -> Response:
 
 def exception_handler(exc, context):
     """Every API error is JSON `{"code", "message", ["fields"]}` with the right status."""
-    if isinstance(exc, DomainError):
-        return domain_error_response(exc)
-    if isinstance(exc, IntegrityError):
-        # A named constraint fired: the last line of defence, reported as a conflict.
-        return domain_error_response(Conflict())
-    if isinstance(exc, OperationalError) and "lock timeout" in str(exc):
-        return domain_error_response(Busy())
+    error = as_domain_error(exc)
+    if error is not None:
+        return domain_error_response(error)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

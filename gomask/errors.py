@@ -1,7 +1,10 @@
 """Domain errors: one base class, a stable code and a French message per rule.
 
-Services raise them; HTML views show the message next to the form and the API turns
-them into JSON with the status below. The transaction that raised rolls back.
+Services raise them. One mapping, `as_domain_error`, also reads a lock timeout or deadlock
+as `Busy` and a fired database constraint as `Conflict`; the API turns the result into JSON
+(gomask.api.exception_handler) and HTML pages into a French page or a message next to the
+form (gomask.middleware.DomainErrorMiddleware), both with the status below. The transaction
+that raised rolls back.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -51,4 +54,22 @@ class Conflict(DomainError):
 
 class Busy(Conflict):
     code = "busy"
-    default_message = _("Le service est très sollicité : veuillez réessayer dans un instant.")
+    default_message = _("Le service est très sollicité : réessayez dans un instant.")
+
+
+def as_domain_error(exc: BaseException) -> DomainError | None:
+    """The refusal an exception stands for, or None for a real failure (a 500 and a log).
+
+    A lock wait past the timeout, a deadlock or a serialisation failure: `Busy` (409, try
+    again). A database constraint that fired: `Conflict` (409): the named constraints are
+    the last line of defence behind the services' own checks.
+    """
+    from django.db import IntegrityError
+
+    from gomask.locks import busy_from
+
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, IntegrityError):
+        return Conflict()
+    return busy_from(exc)

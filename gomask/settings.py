@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "consultations",
     "notifications",
     "dashboards",
+    # The project package: composition above every app (sign-up form, seed_demo command).
+    "gomask",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireStaffMfaMiddleware",
+    # Last, so it sees the views' exceptions first: the one HTML error path (403/404/405/409...).
+    "gomask.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gomask.urls"
@@ -164,7 +168,7 @@ ACCOUNT_EMAIL_VERIFICATION = env_choice(
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "gomask.signup.SignupForm"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key"),
     "signup": "20/h/ip",

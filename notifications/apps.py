@@ -6,3 +6,11 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
     verbose_name = _("Notifications et bulletins")
+
+    def ready(self):
+        # A stock arrival reaches notifications through an explicit hook of pharmacies (which
+        # sits below notifications and must not import it): see pharmacies/hooks.py.
+        from notifications.services import record_stock_arrival
+        from pharmacies.hooks import on_arrival
+
+        on_arrival(record_stock_arrival)

@@ -3,6 +3,7 @@
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from gomask.cleaning import parse_id
 from gomask.errors import NotFound
 from notifications.models import ArrivalNotice, CallMark, CrisisBulletin, Notification
 from pharmacies.models import StockLevel
@@ -137,9 +138,9 @@ def stockouts_in_region(region_code: str) -> list[StockLevel]:
 
 
 def notice_for_member(user, notice_id) -> ArrivalNotice:
-    try:
-        notice = ArrivalNotice.objects.select_related("pharmacy", "product").get(pk=int(notice_id))
-    except (ArrivalNotice.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(_("Arrivée introuvable.")) from exc
+    notices = ArrivalNotice.objects.select_related("pharmacy", "product")
+    notice = notices.filter(pk=parse_id(notice_id)).first()
+    if notice is None:
+        raise NotFound(_("Arrivée introuvable."))
     pharmacy_for_member(user, notice.pharmacy_id)  # refuses someone else's pharmacy
     return notice

@@ -6,13 +6,15 @@ Side effects (e-mail, SMS) are never performed here: services write outbox rows
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, Role
 from accounts.permissions import ensure_region_scope
+from gomask import clock, locks
+from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed, NotFound
 from notifications import selectors
 from notifications.delivery import publish_on_commit
@@ -36,9 +38,6 @@ from pharmacies.models import MovementKind
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
 
-# pg_advisory_xact_lock namespace: serialises the arrival window of one pharmacy.
-ARRIVAL_WINDOW_LOCK = 4_201
-
 
 def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
     """(channel, address, user_id) a professional receives, from a row of selectors.recipient_rows."""
@@ -59,9 +58,8 @@ def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
 
 
 def _lock_arrival_window(pharmacy_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ARRIVAL_WINDOW_LOCK, pharmacy_id])
+    """Serialises the arrival window of one pharmacy (no row to lock before the notice exists)."""
+    locks.advisory_lock("arrival-window", pharmacy_id)
 
 
 def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
@@ -87,7 +85,8 @@ def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
 def record_stock_arrival(*, movement) -> ArrivalNotice:
     """Write, in the arrival's own transaction, the outbox rows telling every referenced professional.
 
-    Called by pharmacies.services.declare_arrival after its ledger row. Within
+    Called by pharmacies.services.declare_arrival after its ledger row, through the hook
+    registered in NotificationsConfig.ready. Within
     NOTIFICATIONS_ARRIVAL_WINDOW of a message about the same pharmacy, a professional's
     pending message is updated (and an in-portal one refreshed) instead of repeated.
     """
@@ -215,10 +214,9 @@ def unsubscribe(*, token: str) -> tuple[Professional, str]:
 
 def mark_read(*, user, notification_id) -> Notification:
     """The recipient marks one of their notifications as read (someone else's: 404)."""
-    try:
-        notification = Notification.objects.get(pk=int(notification_id), user=user)
-    except (Notification.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(_("Notification introuvable.")) from exc
+    notification = Notification.objects.filter(pk=parse_id(notification_id), user=user).first()
+    if notification is None:
+        raise NotFound(_("Notification introuvable."))
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         notification.refresh_from_db()
@@ -236,10 +234,9 @@ def mark_all_read(*, user) -> int:
 def mark_reached(*, actor, notice_id, professional_id, reached: bool = True) -> bool:
     """The pharmacist ticks (or unticks) a referenced professional reached by phone after an arrival."""
     notice = selectors.notice_for_member(actor, notice_id)
-    try:
-        professional_id = int(professional_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("Professionnel inconnu."), code="unknown_professional") from exc
+    professional_id = parse_id(professional_id)
+    if professional_id is None:
+        raise InvalidInput(_("Professionnel inconnu."), code="unknown_professional")
     if not selectors.referenced_professionals(notice.pharmacy_id).filter(pk=professional_id).exists():
         raise InvalidInput(
             _("Ce professionnel n'est pas référencé dans votre officine."), code="not_referenced_here"
@@ -511,7 +508,7 @@ def queue_stockout_summaries(*, today=None) -> int:
         levels = selectors.stockouts_in_region(region.pk)
         count = len(levels)
         subject = _("Ruptures de masques du %(date)s en %(region)s : %(count)d") % {
-            "date": today.strftime("%d/%m/%Y"),
+            "date": clock.format_date(today),
             "region": region.name,
             "count": count,
         }
@@ -567,7 +564,7 @@ def queue_option_reminders(*, now=None) -> int:
     created = 0
     for reservation in due.iterator(chunk_size=500):
         recipients = selectors.recipient_rows(Professional.objects.filter(pk=reservation.professional_id))
-        expires = timezone.localtime(reservation.expires_at)
+        expires = reservation.expires_at
         subject = _("Votre option de %(quantity)d masques expire demain") % {"quantity": reservation.quantity}
         body = _(
             "Votre option de %(quantity)d %(product)s à %(pharmacy)s expire le %(date)s à %(time)s. "
@@ -576,8 +573,8 @@ def queue_option_reminders(*, now=None) -> int:
             "quantity": reservation.quantity,
             "product": reservation.product.name.lower(),
             "pharmacy": reservation.pharmacy.name,
-            "date": expires.strftime("%d/%m/%Y"),
-            "time": expires.strftime("%H:%M"),
+            "date": clock.format_date(expires),
+            "time": clock.format_time(expires),
         }
         rows = [
             Delivery(

@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import PHARMACIST, PROFESSIONAL, role_required
-from gomask.errors import DomainError, NotAllowed, NotFound
+from gomask.errors import Conflict, DomainError, InvalidInput
+from gomask.middleware import refuse_on_form
 from notifications import selectors, services
 from notifications.forms import BulletinForm, PreferencesForm
 from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
@@ -37,10 +37,7 @@ def notification_list(request):
 @role_required(*EVERYONE)
 def open_notification(request, notification_id: int):
     """The recipient only: marks the notification read and follows its link (others: 404)."""
-    try:
-        notification = services.mark_read(user=request.user, notification_id=notification_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    notification = services.mark_read(user=request.user, notification_id=notification_id)
     target = notification.url or reverse("notifications:list")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("notifications:list")
@@ -135,20 +132,10 @@ def call_arrivals(request):
     return render(request, "notifications/calls.html", {"page": page, "pharmacies": pharmacies})
 
 
-def _as_http(exc: DomainError):
-    """403 / 404 domain refusals as Django's own responses (rendered by 403.html / 404.html)."""
-    if exc.status == 404:
-        return Http404(exc.message)
-    return PermissionDenied(exc.message)
-
-
 @role_required(*PHARMACIST)
 def call_list(request, notice_id: int):
     """Pharmacists of that pharmacy only: referenced professionals to phone after an arrival."""
-    try:
-        notice = selectors.notice_for_member(request.user, notice_id)
-    except (NotAllowed, NotFound) as exc:
-        raise _as_http(exc) from exc
+    notice = selectors.notice_for_member(request.user, notice_id)
     rows = selectors.call_list(notice)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     reached = sum(1 for row in rows if row["mark"])
@@ -168,9 +155,7 @@ def mark_reached(request, notice_id: int, professional_id: int):
         services.mark_reached(
             actor=request.user, notice_id=notice_id, professional_id=professional_id, reached=reached
         )
-    except (NotAllowed, NotFound) as exc:
-        raise _as_http(exc) from exc
-    except DomainError as exc:
+    except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Appel noté.") if reached else _("Appel retiré de la liste des joints."))
@@ -215,8 +200,7 @@ def publish_bulletin(request):
                     professions=data.get("professions") or (),
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-                status = exc.status
+                status = refuse_on_form(form, exc)
             else:
                 messages.success(
                     request,

@@ -32,7 +32,6 @@ from pharmacies.serializers import (
     StockRowSerializer,
     TransferInputSerializer,
 )
-from professionals.selectors import professional_of
 from territories.forms import CommuneField
 
 ERRORS = {
@@ -257,7 +256,7 @@ class AvailabilityView(APIView):
             except ValidationError as exc:
                 raise InvalidInput(" ".join(exc.messages), code="invalid_commune", field="commune") from exc
             return commune.latitude, commune.longitude
-        professional = professional_of(request.user)
+        professional = getattr(request.user, "professional", None)  # its reverse one-to-one
         if professional is not None:
             return professional.latitude, professional.longitude
         raise InvalidInput(

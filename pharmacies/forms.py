@@ -5,9 +5,10 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gomask.cleaning import MAX_QUANTITY
 from pharmacies.models import ArrivalSource
 from pharmacies.selectors import active_products
-from pharmacies.services import MAX_QUANTITY, Unit
+from pharmacies.services import Unit
 
 
 def product_choices():

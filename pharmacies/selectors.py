@@ -3,7 +3,8 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gomask.errors import NotAllowed, NotFound
+from gomask.cleaning import parse_id
+from gomask.errors import InvalidInput, NotAllowed, NotFound
 from pharmacies.models import (
     MembershipStatus,
     Pharmacy,
@@ -94,6 +95,14 @@ def stock_band(available: int, sold_out: bool) -> str:
     if available >= BAND_MEDIUM:
         return "medium"
     return "low"
+
+
+def active_product(product_code) -> Product:
+    """The one product lookup of the portal: an active product by its code, or a refusal."""
+    product = Product.objects.filter(code=str(product_code or ""), is_active=True).first()
+    if product is None:
+        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
+    return product
 
 
 def active_products() -> list[Product]:
@@ -247,10 +256,27 @@ def nearest_pharmacies(
 def pharmacy_movement(pharmacy: Pharmacy, movement_id) -> StockMovement:
     """A movement of this pharmacy's ledger; any other id (or someone else's) is not found."""
     movement = (
-        StockMovement.objects.select_related("product").filter(pk=movement_id, pharmacy=pharmacy).first()
-        if str(movement_id).isdigit()
-        else None
+        StockMovement.objects.select_related("product")
+        .filter(pk=parse_id(movement_id), pharmacy=pharmacy)
+        .first()
     )
     if movement is None:
         raise NotFound(_("Mouvement introuvable."))
     return movement
+
+
+REFERENCED_PAGE_SIZE = 25
+
+
+def referenced_page(pharmacy: Pharmacy, *, page=1, per_page=REFERENCED_PAGE_SIZE):
+    """Professionals whose home pharmacy this is, by name (the pharmacist calls them).
+
+    Read through the reverse accessor of professionals' Referencing (`pharmacy.referencings`):
+    pharmacies sit below professionals and import nothing from them.
+    """
+    rows = (
+        pharmacy.referencings.filter(ended_at__isnull=True)
+        .select_related("professional", "professional__practice_commune")
+        .order_by("professional__last_name", "professional__first_name", "pk")
+    )
+    return Paginator(rows, per_page).get_page(page)

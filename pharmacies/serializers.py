@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from gomask.cleaning import MAX_QUANTITY
 from pharmacies.models import ArrivalSource, StockMovement
-from pharmacies.services import MAX_QUANTITY, Unit
+from pharmacies.services import Unit
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,6 +1,4 @@
-import re
 import uuid
-from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -10,9 +8,11 @@ from django.utils.translation import gettext_lazy
 from accounts.models import AccountStatus, Role
 from accounts.permissions import PHARMACIST, user_may_act_as
 from accounts.services import announce_approval
+from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
-from notifications.services import record_stock_arrival
+from gomask.locks import retry_on_contention
+from pharmacies.hooks import announce_arrival
 from pharmacies.models import (
     ArrivalSource,
     FormSubmission,
@@ -21,11 +21,10 @@ from pharmacies.models import (
     Pharmacy,
     PharmacyMembership,
     PositionPrecision,
-    Product,
     StockLevel,
     StockMovement,
 )
-from pharmacies.selectors import is_owner, pharmacy_for_member
+from pharmacies.selectors import active_product, is_owner, pharmacy_for_member
 from pharmacies.stock import lock_level, lock_levels, record_movement
 from territories.geocoding import geocode_address
 
@@ -139,9 +138,6 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
 # --- Stock declarations ----------------------------------------------------------------------
 # Every change goes through pharmacies.stock (lock_levels + record_movement) in one transaction.
 
-MAX_QUANTITY = 100_000
-_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
-
 
 class Unit(models.TextChoices):
     MASK = "mask", gettext_lazy("masques")
@@ -158,54 +154,6 @@ class AlreadySubmitted(Conflict):
 # Kinds a pharmacist may correct: the others belong to a reservation, a handover or
 # another pharmacy's ledger, and are undone by their own service.
 CORRECTABLE_KINDS = {MovementKind.ARRIVAL, MovementKind.INVENTORY_COUNT, MovementKind.ADJUSTMENT}
-
-
-def clean_quantity(value, *, field: str = "quantity", allow_zero: bool = False) -> int:
-    """A whole number of masks (or boxes) between 1 (0 if allowed) and 100,000."""
-    if isinstance(value, bool):
-        value = None
-    number = None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, (float, Decimal)) and _is_whole(value):
-        number = int(value)
-    elif isinstance(value, str) and _INTEGER.match(value.strip()):
-        number = int(value.strip())
-    if number is None:
-        raise InvalidInput(
-            _("La quantité doit être un nombre entier (pas de décimales)."),
-            code="invalid_quantity",
-            field=field,
-        )
-    minimum = 0 if allow_zero else 1
-    if number < minimum:
-        message = (
-            _("La quantité ne peut pas être négative.")
-            if allow_zero
-            else _("La quantité doit être supérieure à zéro.")
-        )
-        raise InvalidInput(message, code="invalid_quantity", field=field)
-    if number > MAX_QUANTITY:
-        raise InvalidInput(
-            _("La quantité ne peut pas dépasser 100 000 masques : vérifiez la saisie."),
-            code="invalid_quantity",
-            field=field,
-        )
-    return number
-
-
-def _is_whole(value) -> bool:
-    try:
-        return value == int(value)
-    except (ValueError, OverflowError, ArithmeticError):  # NaN, infinity
-        return False
-
-
-def active_product(product_code) -> Product:
-    product = Product.objects.filter(code=str(product_code or ""), is_active=True).first()
-    if product is None:
-        raise InvalidInput(_("Produit inconnu."), code="unknown_product", field="product")
-    return product
 
 
 def _member_pharmacy(actor, pharmacy_id) -> Pharmacy:
@@ -235,6 +183,7 @@ def claim_form_token(form_token, *, actor) -> None:
         raise AlreadySubmitted() from exc
 
 
+@retry_on_contention
 @transaction.atomic
 def declare_arrival(
     *, actor, pharmacy_id, product_code, quantity, unit=Unit.MASK, source, note="", form_token=None
@@ -259,11 +208,13 @@ def declare_arrival(
         reason=str(note or "").strip()[:255],
         actor=actor,
     )
-    # The referenced professionals' notifications: outbox rows in this same transaction.
-    record_stock_arrival(movement=movement)
+    # The referenced professionals' notifications (outbox rows) in this same transaction:
+    # notifications registers its receiver in pharmacies.hooks (see NotificationsConfig.ready).
+    announce_arrival(movement)
     return movement
 
 
+@retry_on_contention
 @transaction.atomic
 def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_token=None) -> StockMovement:
     """The masks actually counted on the shelves; the ledger records the difference.
@@ -290,6 +241,7 @@ def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_t
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def declare_loss(*, actor, pharmacy_id, product_code, quantity, reason, form_token=None) -> StockMovement:
     """Masks lost or damaged, with the reason."""
@@ -304,6 +256,7 @@ def declare_loss(*, actor, pharmacy_id, product_code, quantity, reason, form_tok
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def transfer_stock(
     *, actor, from_pharmacy_id, to_pharmacy_id, product_code, quantity, form_token=None

@@ -1,14 +1,12 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import PHARMACIST, role_required
-from gomask.errors import DomainError, NotAllowed, NotFound
+from gomask.errors import DomainError
+from gomask.middleware import refuse_on_form
 from pharmacies import forms, selectors, services
-from professionals.selectors import referenced_page
 
 NEARBY_RADIUS_KM = 50
 NEARBY_LIMIT = 20
@@ -49,12 +47,7 @@ def approve_staff(request, membership_id: int):
 
 
 def _my_pharmacy(request, pharmacy_id):
-    try:
-        return selectors.pharmacy_for_member(request.user, pharmacy_id)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.pharmacy_for_member(request.user, pharmacy_id)
 
 
 def _context(request, pharmacy, section: str, **extra) -> dict:
@@ -80,11 +73,6 @@ def _stock_page(request, pharmacy, *, status=200, **bound):
     return render(request, "pharmacies/stock.html", context, status=status)
 
 
-def _attach(form, error: DomainError):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
-
-
 @require_GET
 @role_required(*PHARMACIST)
 def stock(request, pharmacy_id: int):
@@ -104,8 +92,8 @@ def _declare(request, pharmacy_id, form_class, prefix, form_name, action, succes
         messages.info(request, exc.message)
         return redirect("pharmacies:stock", pharmacy_id=pharmacy.pk)
     except DomainError as exc:
-        _attach(form, exc)
-        return _stock_page(request, pharmacy, status=exc.status, **{form_name: form})
+        status = refuse_on_form(form, exc)
+        return _stock_page(request, pharmacy, status=status, **{form_name: form})
     messages.success(request, success(result))
     return redirect("pharmacies:stock", pharmacy_id=pharmacy.pk)
 
@@ -278,10 +266,7 @@ def ledger(request, pharmacy_id: int):
 def correct_movement(request, pharmacy_id: int, movement_id: int):
     """Pharmacists of this officine: undo a mistaken arrival, count or loss (compensating movement)."""
     pharmacy = _my_pharmacy(request, pharmacy_id)
-    try:
-        movement = selectors.pharmacy_movement(pharmacy, movement_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    movement = selectors.pharmacy_movement(pharmacy, movement_id)
     form = forms.CorrectionForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -292,8 +277,7 @@ def correct_movement(request, pharmacy_id: int, movement_id: int):
                     actor=request.user, movement_id=movement.pk, reason=form.cleaned_data["reason"]
                 )
             except DomainError as exc:
-                _attach(form, exc)
-                status = exc.status
+                status = refuse_on_form(form, exc)
             else:
                 messages.success(request, _("Correction enregistrée : le mouvement a été compensé."))
                 return redirect("pharmacies:ledger", pharmacy_id=pharmacy.pk)
@@ -306,7 +290,7 @@ def correct_movement(request, pharmacy_id: int, movement_id: int):
 def professionals(request, pharmacy_id: int):
     """Pharmacists of this officine: the professionals referenced here, with their phone numbers."""
     pharmacy = _my_pharmacy(request, pharmacy_id)
-    page = referenced_page(pharmacy.pk, page=request.GET.get("page"))
+    page = selectors.referenced_page(pharmacy, page=request.GET.get("page"))
     return render(
         request, "pharmacies/professionals.html", _context(request, pharmacy, "professionals", page=page)
     )

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import PROFESSIONAL, user_may_act_as
+from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed
 from gomask.identifiers import validate_adeli, validate_rpps
 from pharmacies.models import Pharmacy
@@ -102,10 +103,9 @@ def reference_at_pharmacy(*, actor, pharmacy_id) -> Referencing:
     choosing the current home pharmacy again changes nothing.
     """
     professional = _own_professional(actor)
-    try:
-        pharmacy = Pharmacy.objects.get(pk=int(str(pharmacy_id)), is_active=True)
-    except (Pharmacy.DoesNotExist, ValueError, TypeError) as exc:
-        raise InvalidInput(_("Officine introuvable."), code="unknown_pharmacy", field="pharmacy") from exc
+    pharmacy = Pharmacy.objects.filter(pk=parse_id(pharmacy_id), is_active=True).first()
+    if pharmacy is None:
+        raise InvalidInput(_("Officine introuvable."), code="unknown_pharmacy", field="pharmacy")
     distance = haversine_km(
         professional.latitude, professional.longitude, pharmacy.latitude, pharmacy.longitude
     )

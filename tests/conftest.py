@@ -34,6 +34,15 @@ def products(db):
 
 
 @pytest.fixture
+def quota_policies(products):
+    """The DGS-urgent quota versions of 18 March 2020 (the data migration's rows, recreated after
+    a transactional test flushed them): the one fixture of every test that needs a quota."""
+    from distribution.quotas import ensure_default_quota_policies
+
+    ensure_default_quota_policies()
+
+
+@pytest.fixture
 def riscle_pharmacy(occitanie):
     return PharmacyFactory(insee_code=RISCLE, name="Pharmacie de l'Adour")
 

@@ -4,19 +4,12 @@ import pytest
 
 from distribution import services
 from distribution.models import Dispensation, Reservation, ReservationStatus
-from distribution.quotas import ensure_default_quota_policies
 from pharmacies.models import StockLevel
 from tests.browser.helpers import log_in
 from tests.distribution.conftest import stock
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def quota_policies(products):
-    """The DGS-urgent versions (a transactional test flushes the migration's rows)."""
-    ensure_default_quota_policies()
 
 
 def _find(page, query):

@@ -10,13 +10,6 @@ from tests.browser.helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def quota_policies(products):
-    from distribution.quotas import ensure_default_quota_policies
-
-    ensure_default_quota_policies()
-
-
 def test_arrival_reaches_the_referenced_professional_who_reserves_from_the_notification(
     page, browser, live_server, riscle_pharmacy, riscle_pharmacist, nurse, products, quota_policies
 ):

@@ -3,17 +3,10 @@
 import pytest
 
 from distribution.models import QuotaPolicy
-from distribution.quotas import ensure_default_quota_policies
 from tests.browser.helpers import log_in
 from tests.factories import TOTP_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def quota_policies(products):
-    """The DGS-urgent versions (a transactional test flushes the migration's rows)."""
-    ensure_default_quota_policies()
 
 
 def test_an_ars_agent_adds_the_next_version_for_their_region(page, ars_occitanie, quota_policies):

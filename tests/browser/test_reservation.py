@@ -3,18 +3,11 @@
 import pytest
 
 from distribution.models import Reservation, ReservationStatus
-from distribution.quotas import ensure_default_quota_policies
 from pharmacies.models import StockLevel
 from tests.browser.helpers import log_in
 from tests.distribution.conftest import stock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def quota_policies(products):
-    """The DGS-urgent versions (a transactional test flushes the migration's rows)."""
-    ensure_default_quota_policies()
 
 
 def test_a_professional_reserves_an_option_then_cancels_it(

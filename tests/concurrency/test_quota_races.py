@@ -20,7 +20,7 @@ from pharmacies.stock import InsufficientStock, ledger_totals
 from tests.distribution.conftest import stock
 from tests.factories import PharmacyFactory, ProfessionalFactory, pharmacist_of, professional_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 TOULOUSE = "31555"
 

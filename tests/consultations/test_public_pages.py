@@ -5,7 +5,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from accounts.management.commands.seed_demo import seed_staff_accounts
+from accounts.demo import seed_staff_accounts
 from consultations import demo, services
 from consultations.models import Booking, Mission, PriorityZone, Site, WaitingListEntry
 from professionals import demo as professionals_demo

@@ -19,9 +19,10 @@ from consultations.models import (
     Slot,
     Volunteer,
 )
-from dashboards.services import PARIS, week_start_of
+from dashboards.services import week_start_of
 from distribution import services as distribution
 from distribution.quotas import ensure_default_quota_policies
+from gomask.clock import PARIS
 from pharmacies import services as pharmacies
 from professionals.models import Profession, Referencing
 from tests.factories import (

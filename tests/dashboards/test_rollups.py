@@ -200,6 +200,7 @@ def test_arrivals_after_a_refresh_appear_after_the_next_one(world):
     assert riscle.arrived_regional == 40
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_queue_on_the_week_locks_and_agree_with_one_refresh(world):
     errors = []
@@ -285,7 +286,7 @@ def months_of_handovers(world):
     from datetime import datetime
     from datetime import time as dtime
 
-    from dashboards.services import PARIS
+    from gomask.clock import PARIS
     from professionals.models import Profession
     from tests.dashboards.conftest import AUCH
     from tests.factories import ProfessionalFactory
@@ -446,7 +447,7 @@ def test_a_late_handover_in_an_old_week_reaches_its_month_bucket(months_of_hando
     from datetime import datetime
     from datetime import time as dtime
 
-    from dashboards.services import PARIS
+    from gomask.clock import PARIS
 
     world = months_of_handovers
     refresh_rollups()
@@ -473,7 +474,8 @@ def test_months_to_rebuild_adds_the_buckets_that_closed_since_the_previous_refre
     from datetime import date, datetime
     from datetime import time as dtime
 
-    from dashboards.services import PARIS, months_to_rebuild
+    from dashboards.services import months_to_rebuild
+    from gomask.clock import PARIS
 
     def at(day):
         return datetime.combine(day, dtime(12), tzinfo=PARIS)

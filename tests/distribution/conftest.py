@@ -1,17 +1,9 @@
-"""Fixtures of the distribution tests: the DGS-urgent quota policies and stocked pharmacies."""
+"""Helpers of the distribution tests: stocked pharmacies (the quota policies: tests/conftest.py)."""
 
-import pytest
 from django.db import transaction
 
-from distribution.quotas import ensure_default_quota_policies
 from pharmacies.models import MovementKind
 from pharmacies.stock import lock_level, record_movement
-
-
-@pytest.fixture
-def quota_policies(products):
-    """The DGS-urgent versions of 18 March 2020 (recreated after a transactional flush)."""
-    ensure_default_quota_policies()
 
 
 def stock(pharmacy, product, on_hand: int) -> None:

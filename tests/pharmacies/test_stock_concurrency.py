@@ -11,7 +11,7 @@ from pharmacies.models import MovementKind, StockLevel, StockMovement
 from pharmacies.services import AlreadySubmitted, declare_arrival, declare_loss
 from pharmacies.stock import ledger_totals
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
 def _run_in_threads(work, count):

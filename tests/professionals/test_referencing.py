@@ -67,6 +67,7 @@ def test_only_approved_professionals_with_a_record_may_reference_themselves(
     assert not Referencing.objects.exists()
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_changes_leave_exactly_one_home_pharmacy(nurse, riscle_pharmacy, occitanie, products):
     choices = [riscle_pharmacy] + [PharmacyFactory(insee_code=SAINT_MONT) for _ in range(7)]

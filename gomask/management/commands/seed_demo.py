@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 regions=regions, rng=rng, per_pharmacy=15 if national else 3
             )
             logins = pharmacies_demo.seed_accounts() + professionals_demo.seed_accounts()
-            logins += seed_staff_accounts()
+            logins += accounts_demo.seed_staff_accounts()
             pharmacies_demo.seed_stock(regions=regions)
             professionals_demo.seed_referencings()
             distribution_demo.seed()
@@ -60,27 +60,3 @@ class Command(BaseCommand):
             f"code actuel {accounts_demo.current_demo_totp_code()} (nouveau code : make totp)"
         )
         self.stdout.write("")
-
-
-def seed_staff_accounts():
-    from accounts.models import Role
-
-    accounts_demo.demo_account(
-        email="ars@demo.gomask.fr", role=Role.ARS_STAFF, first_name="Inès", last_name="Garcia", region_id="76"
-    )
-    accounts_demo.demo_account(
-        email="admin@demo.gomask.fr",
-        role=Role.ADMIN,
-        first_name="Paul",
-        last_name="Roux",
-        is_staff=True,
-        is_superuser=True,
-    )
-    accounts_demo.demo_account(
-        email="patient@demo.gomask.fr", role=Role.PATIENT, first_name="Louise", last_name="Bernard"
-    )
-    return [
-        ("Agent ARS Occitanie", "ars@demo.gomask.fr"),
-        ("Administrateur national", "admin@demo.gomask.fr"),
-        ("Patient", "patient@demo.gomask.fr"),
-    ]

@@ -1,3 +1,9 @@
+"""The sign-up form: one account, then a professional record or a pharmacy membership.
+
+It composes accounts, pharmacies and professionals, so it lives in the project package
+above them all (accounts sits below both and imports neither; docs/architecture.md).
+"""
+
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
