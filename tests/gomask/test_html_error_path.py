@@ -118,7 +118,7 @@ def test_a_lock_timeout_during_a_booking_is_a_409_on_the_booking_page(client, oc
         "phone": "0611111111",
         "email": "paul@exemple.fr",
         "commune": "Riscle",
-        "no_regular_doctor": "on",
+        "has_regular_doctor": "non",
     }
     with table_locked_elsewhere(Booking):
         response = client.post(reverse("consultations:book", args=[slot.pk]), data)
