@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import PriorityZone, Site
+from gomask.identifiers import is_ascii_digits
 from territories.forms import CommuneField
 
 
@@ -28,7 +29,7 @@ class PlaceField(CommuneField):
     def resolve(self, text: str):
         from territories.selectors import find_communes
 
-        if len(text) == 5 and text.isdigit():
+        if is_ascii_digits(text, 5):
             matches = find_communes(text, limit=1)
             if matches:
                 return matches[0]

@@ -36,6 +36,7 @@ from distribution.models import (
     ShipmentSource,
 )
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.identifiers import is_ascii_digits
 from pharmacies.models import MovementKind, Pharmacy, Product
 from pharmacies.selectors import pharmacy_for_member
 from pharmacies.stock import lock_levels, record_movement
@@ -67,7 +68,7 @@ def clean_quantity(value, *, minimum: int = 1, field: str = "quantity") -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and is_ascii_digits(value.strip().lstrip("-")):
         number = int(value.strip())
     if number is None:
         raise InvalidInput(
