@@ -12,6 +12,7 @@ from accounts.permissions import PHARMACIST, user_may_act_as
 from accounts.services import announce_approval
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
+from gomask.phones import clean_phone
 from notifications.services import record_stock_arrival
 from pharmacies.models import (
     ArrivalSource,
@@ -52,6 +53,7 @@ def create_pharmacy(
 ) -> Pharmacy:
     """Register an officine; its position comes from the address (or the commune)."""
     finess = _clean_finess(finess)
+    phone = clean_phone(phone)
     if Pharmacy.objects.filter(finess=finess).exists():
         raise InvalidInput(
             _("Une officine est déjà enregistrée avec le numéro FINESS %(finess)s.") % {"finess": finess},
@@ -140,7 +142,8 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
 # Every change goes through pharmacies.stock (lock_levels + record_movement) in one transaction.
 
 MAX_QUANTITY = 100_000
-_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+# ASCII digits only: int() would also read Arabic-Indic or full-width digits.
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 
 class Unit(models.TextChoices):
