@@ -12,6 +12,7 @@ the middleware checks the path, the query string, cookies and form fields; the J
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -101,7 +102,11 @@ def _check_request(request) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }:
-        for key, values in request.POST.lists():
+        try:
+            fields = request.POST.lists()
+        except RequestDataTooBig as exc:
+            raise BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) from exc
+        for key, values in fields:
             check_text(key, key)
             for value in values:
                 check_text(key, value)
