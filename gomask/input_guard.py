@@ -5,7 +5,7 @@ other control characters have no place in a name, an address or a code. Python's
 `int()` read Arabic-Indic, full-width or Devanagari digits as numbers, so a quantity or an
 identifier written with them would be taken for another string than the same number in
 ASCII digits. Both are refused with a 400 and a clear message, for every page and endpoint:
-the middleware checks the path, the query string, cookies and form fields; the JSON parser
+the middleware checks the path, the query string, headers, cookies and form fields; the JSON parser
 (`gomask.parsers`) checks JSON bodies with `find_refused_text`.
 """
 
@@ -98,6 +98,11 @@ def _check_request(request) -> None:
             check_text(key, value)
     for key, value in request.COOKIES.items():
         check_text(key, value)
+    for key, value in request.headers.items():
+        # HTTP forbids control characters in header values; some (Idempotency-Key) reach queries.
+        control = _REFUSED_CONTROL_ONLY.search(value)
+        if control and key != "Cookie":
+            raise RefusedText(key, control.group())
     if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.content_type in {
         "application/x-www-form-urlencoded",
         "multipart/form-data",

@@ -150,6 +150,16 @@ def test_a_nul_in_a_session_cookie_never_reaches_the_session_table(client):
     assert client.get("/").status_code == 400
 
 
+def test_a_nul_in_an_idempotency_key_header_is_a_400(nurse):
+    response = _api(nurse).post(
+        "/api/reservations/",
+        {"pharmacy": 1, "product": "surgical", "quantity": 1},
+        HTTP_IDEMPOTENCY_KEY="k\x00",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "Idempotency-Key"
+
+
 def test_line_breaks_and_tabs_of_a_textarea_are_accepted(client):
     assert client.get("/consultations/", {"q": "Riscle\r\n\t"}).status_code != 400
 
