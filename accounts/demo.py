@@ -42,7 +42,14 @@ def current_demo_totp_code() -> str:
 
 
 def demo_phone(prefix: str, rng) -> str:
-    return " ".join([prefix] + [f"{rng.randint(10, 99)}" for _ in range(4)])
+    """A random metropolitan number; drawn again when it falls in an unallocated or overseas
+    range (05 94… is Guyane), which the E.164 check of stored phones would refuse."""
+    from gomask.phones import legacy_to_e164
+
+    while True:
+        number = " ".join([prefix] + [f"{rng.randint(10, 99)}" for _ in range(4)])
+        if legacy_to_e164(number).startswith("+33"):
+            return number
 
 
 def seed_staff_accounts():

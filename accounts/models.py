@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gomask.phones import PhoneField, phone_check
+
 
 class Role(models.TextChoices):
     PHARMACIST = "pharmacist", _("Pharmacien d'officine")
@@ -51,7 +53,7 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
-    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True)
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.PATIENT)
     status = models.CharField(
         _("statut"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
@@ -82,7 +84,8 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="regional_roles_have_a_region",
                 condition=~Q(role__in=[Role.ARS_STAFF, Role.CPTS_COORDINATOR]) | Q(region__isnull=False),
-            )
+            ),
+            phone_check("phone", "user_phone_e164"),
         ]
 
     def __str__(self):

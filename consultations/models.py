@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gomask.phones import PhoneField, phone_check
+
 
 class PriorityZone(models.Model):
     """An EPCI designated by the ARS as a priority territory for access to a doctor."""
@@ -71,7 +73,7 @@ class Site(models.Model):
     )
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
-    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True)
     access = models.TextField(
         _("accès"),
         blank=True,
@@ -97,6 +99,7 @@ class Site(models.Model):
                 name="site_position_on_earth",
                 condition=Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180),
             ),
+            phone_check("phone", "site_phone_e164"),
         ]
 
     def __str__(self):
@@ -270,7 +273,7 @@ class Booking(models.Model):
     first_name = models.CharField(_("prénom"), max_length=100, blank=True)
     last_name = models.CharField(_("nom"), max_length=100, blank=True)
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
-    phone = models.CharField(_("téléphone"), max_length=20, blank=True, db_index=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     # normalised "last|first|yyyy-mm-dd", for the limit on future bookings per person.
     identity_key = models.CharField(max_length=250, blank=True, db_index=True, editable=False)
@@ -308,6 +311,7 @@ class Booking(models.Model):
                 name="booking_cancelled_has_date",
                 condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
             ),
+            phone_check("phone", "booking_phone_e164"),
         ]
 
     def __str__(self):

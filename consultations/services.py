@@ -36,6 +36,7 @@ from consultations.models import (
 )
 from gomask import clock, locks
 from gomask.clock import PARIS
+from gomask import phones
 from gomask.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from gomask.text import normalise_for_search
 from notifications.models import Delivery, DeliveryKind
@@ -93,24 +94,14 @@ def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
 
 # --- Input cleaning ------------------------------------------------------------------
 
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_FRENCH_PHONE = re.compile(r"^0[1-9]\d{8}$")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*\.?$")
 
 
 def clean_phone(value: str) -> str:
-    raw = _PHONE_SEPARATORS.sub("", value or "")
-    if raw.startswith("+33"):
-        raw = "0" + raw[3:]
-    elif raw.startswith("0033"):
-        raw = "0" + raw[4:]
-    if not _FRENCH_PHONE.match(raw):
-        raise InvalidInput(
-            _("Le numéro de téléphone n'est pas valide : 10 chiffres, par exemple 06 12 34 56 78."),
-            code="invalid_phone",
-            field="phone",
-        )
-    return " ".join(raw[i : i + 2] for i in range(0, 10, 2))
+    """A patient's phone, required, in E.164 (gomask.phones: one validation for every phone)."""
+    if not (value or "").strip():
+        raise InvalidInput(phones.INVALID_MESSAGE, code="invalid_phone", field="phone")
+    return phones.clean_phone(value)
 
 
 def clean_email(value: str) -> str:

@@ -16,7 +16,8 @@ from gomask.errors import InvalidInput
 MAX_QUANTITY = 100_000
 # Primary keys are PostgreSQL bigints.
 MAX_ID = 2**63 - 1
-_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+# ASCII digits only: int() would also read Arabic-Indic or full-width digits.
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 
 def parse_int(value) -> int | None:

@@ -53,13 +53,40 @@ def luhn_key(digits: str) -> str:
     raise AssertionError("unreachable")
 
 
+# What a person really types inside a number: spaces (the non-breaking ones that word
+# processors insert too), dots and hyphens.
+_TYPED_SEPARATORS = re.compile(r"[\s.\-]")
+# Python's `\d` and `int()` also take Arabic-Indic, full-width or Devanagari digits: a
+# number written with them would pass the format and key checks yet be stored as another
+# string than the same number in ASCII, and get round the unique constraints.
+_ASCII_ALPHANUMERIC = re.compile(r"[0-9A-Z]*")
+
+
+def is_ascii_digits(value: str, length: int | None = None) -> bool:
+    """True for a string of ASCII digits 0-9 only (of `length` characters if given)."""
+    return bool(value) and value.isascii() and value.isdigit() and (length is None or len(value) == length)
+
+
 def normalise_identifier(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
+    """The compact, upper-case form of an identifier, refused unless made of ASCII characters.
+
+    The one step in front of every identifier check (RPPS, ADELI, FINESS), so that a number
+    has one stored form.
+    """
+    # ASCII checked before upper-casing: "ß".upper() is the ASCII "SS".
+    compact = _TYPED_SEPARATORS.sub("", value or "")
+    number = compact.upper()
+    if not compact.isascii() or not _ASCII_ALPHANUMERIC.fullmatch(number):
+        raise ValidationError(
+            _("Saisissez le numéro avec les chiffres 0 à 9 uniquement (espaces et points permis)."),
+            code="identifier_not_ascii",
+        )
+    return number
 
 
 def validate_rpps(value: str) -> str:
     number = normalise_identifier(value)
-    if not re.fullmatch(r"\d{11}", number):
+    if not re.fullmatch(r"[0-9]{11}", number):
         raise ValidationError(_("Le numéro RPPS doit comporter 11 chiffres."), code="rpps_format")
     if not luhn_is_valid(number):
         raise ValidationError(
@@ -72,7 +99,7 @@ def validate_rpps(value: str) -> str:
 
 def validate_adeli(value: str) -> str:
     number = normalise_identifier(value)
-    if not re.fullmatch(r"\d{9}", number):
+    if not re.fullmatch(r"[0-9]{9}", number):
         raise ValidationError(_("Le numéro ADELI doit comporter 9 chiffres."), code="adeli_format")
     return number
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cookie, path, query or form field holding a NUL never reaches PostgreSQL.
+    "gomask.input_guard.RefuseControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +91,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `|phone`: stored E.164 numbers shown as people read them.
+            "builtins": ["gomask.template_filters"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -327,7 +331,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "gomask.api.exception_handler",
+    # Bounded size and depth, control characters refused (gomask/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "gomask.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Request bodies (forms and the API's JSON) beyond this are refused with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "GO MASK API",
     "DESCRIPTION": "API du portail de coordination des soins ambulatoires (stocks, options, délivrances).",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountStatus, Role
 from gomask.errors import DomainError
+from gomask.phones import normalise_phone
 from pharmacies.services import registered_pharmacy, request_membership
 from professionals.models import Profession
 from professionals.services import available_professional_identifier, register_professional
@@ -27,11 +28,11 @@ class SignupForm(forms.Form):
 
     first_name = forms.CharField(label=_("Prénom"), max_length=100)
     last_name = forms.CharField(label=_("Nom"), max_length=100)
-    phone = forms.RegexField(
+    phone = forms.CharField(
         label=_("Téléphone"),
-        regex=r"^(\+33\s?|0)[1-9](\s?\d{2}){4}$",
+        max_length=30,
         required=False,
-        error_messages={"invalid": _("Saisissez un numéro de téléphone français (ex. 05 62 00 00 00).")},
+        help_text=_("Par exemple 06 12 34 56 78 ; outre-mer : 0692 12 34 56 ou +262 692 12 34 56."),
     )
     account_type = forms.ChoiceField(label=_("Je suis"), choices=SIGNUP_ROLES)
     profession = forms.ChoiceField(
@@ -51,6 +52,9 @@ class SignupForm(forms.Form):
         required=False,
         help_text=_("9 caractères, figurant sur vos documents d'officine."),
     )
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self):
         data = super().clean()

@@ -17,8 +17,33 @@ class PreferencesForm(forms.Form):
     portal = forms.BooleanField(label=_("Dans le portail (liste des notifications)"), required=False)
 
 
+class ScopeChoiceField(forms.MultipleChoiceField):
+    """Offers the territories of the author's scope, but lets any code through.
+
+    The scope rule lives in services.publish_bulletin: a code outside it, sent by a crafted
+    form, must be refused there with its clear message, as through any other entry point.
+    """
+
+    def valid_value(self, value):
+        return True
+
+
+def _submitted_values(data, name: str) -> list[str]:
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = data.get(name)
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 class BulletinForm(forms.Form):
-    """Input shape only; the scope rules live in services.publish_bulletin."""
+    """Input shape only; the scope rules live in services.publish_bulletin.
+
+    Fields not offered to a role (the region to ARS staff, départements to a CPTS coordinator)
+    are still passed on when a crafted form sends them, so that the service refuses them
+    instead of their being silently replaced by the author's own scope.
+    """
 
     title = forms.CharField(label=_("Titre"), max_length=TITLE_MAX)
     body = forms.CharField(
@@ -34,13 +59,13 @@ class BulletinForm(forms.Form):
         label=_("Afficher aussi ce bulletin au public sur la page d'accueil"), required=False
     )
     region = forms.ChoiceField(label=_("Région"), required=False)
-    departements = forms.MultipleChoiceField(
+    departements = ScopeChoiceField(
         label=_("Départements visés"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Aucun coché : toute la région."),
     )
-    epcis = forms.MultipleChoiceField(
+    epcis = ScopeChoiceField(
         label=_("Intercommunalités (EPCI) visées"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -75,3 +100,12 @@ class BulletinForm(forms.Form):
             self.fields["departements"].choices = [(d.pk, f"{d.name} ({d.pk})") for d in departements]
             self.fields["epcis"].help_text = _("Aucune choisie : pas de restriction par intercommunalité.")
         self.fields["epcis"].choices = [(e.pk, e.name) for e in epcis]
+
+    def clean(self):
+        data = super().clean()
+        if "region" not in self.fields:
+            submitted = _submitted_values(self.data, "region")
+            data["region"] = submitted[0] if submitted else None
+        if "departements" not in self.fields:
+            data["departements"] = _submitted_values(self.data, "departements")
+        return data

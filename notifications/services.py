@@ -16,6 +16,7 @@ from accounts.permissions import ensure_region_scope
 from gomask import clock, locks
 from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed, NotFound
+from gomask.phones import NOT_MOBILE_MESSAGE, is_mobile
 from notifications import selectors
 from notifications.delivery import publish_on_commit
 from notifications.models import (
@@ -50,7 +51,8 @@ def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
     email = recipient["email"] or recipient["user__email"] or ""
     if wanted[Channel.EMAIL] and email:
         out.append((Channel.EMAIL, email, recipient["user_id"]))
-    if wanted[Channel.SMS] and recipient["phone"]:
+    # SMS only to a mobile: a landline (or a number stored before E.164) cannot receive one.
+    if wanted[Channel.SMS] and recipient["phone"] and is_mobile(recipient["phone"]):
         out.append((Channel.SMS, recipient["phone"], recipient["user_id"]))
     if wanted[Channel.PORTAL] and recipient["user_id"] and recipient["user__is_active"]:
         out.append((Channel.PORTAL, "", recipient["user_id"]))
@@ -170,7 +172,14 @@ def record_stock_arrival(*, movement) -> ArrivalNotice:
 def set_preferences(
     *, professional: Professional, email: bool, sms: bool, portal: bool
 ) -> NotificationPreference:
-    """A professional chooses the channels of their notifications."""
+    """A professional chooses the channels of their notifications; SMS needs a mobile number."""
+    if sms and not is_mobile(professional.phone):
+        missing = _("Votre fiche ne comporte aucun numéro de mobile.")
+        raise InvalidInput(
+            NOT_MOBILE_MESSAGE if professional.phone else missing,
+            code="phone_not_mobile",
+            field="sms",
+        )
     preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
         professional=professional
     )

@@ -62,11 +62,21 @@ def preferences(request):
     if preference:
         initial = {"email": preference.email, "sms": preference.sms, "portal": preference.portal}
     form = PreferencesForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.set_preferences(professional=professional, **form.cleaned_data)
-        messages.success(request, _("Vos préférences de notification sont enregistrées."))
-        return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "professional": professional})
+        try:
+            services.set_preferences(professional=professional, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("Vos préférences de notification sont enregistrées."))
+            return redirect("notifications:preferences")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "notifications/preferences.html", {"form": form, "professional": professional}, status=status
+    )
 
 
 @csrf_exempt

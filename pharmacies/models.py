@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gomask.identifiers import validate_finess
+from gomask.phones import PhoneField, phone_check
 
 
 class PositionPrecision(models.TextChoices):
@@ -28,7 +29,7 @@ class Pharmacy(models.Model):
     position_precision = models.CharField(
         max_length=10, choices=PositionPrecision.choices, default=PositionPrecision.COMMUNE
     )
-    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_active = models.BooleanField(_("ouverte"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,7 +43,13 @@ class Pharmacy(models.Model):
             models.CheckConstraint(
                 name="pharmacy_position_in_range",
                 condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
-            )
+            ),
+            # Nine ASCII characters: digits, but for the letters of Corsican (2A, 2B) and
+            # overseas département codes in second place.
+            models.CheckConstraint(
+                name="pharmacy_finess_ascii", condition=Q(finess__regex=r"^[0-9][0-9A-Z][0-9]{7}$")
+            ),
+            phone_check("phone", "pharmacy_phone_e164"),
         ]
 
     def __str__(self):

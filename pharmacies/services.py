@@ -13,6 +13,7 @@ from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
 from gomask.locks import retry_on_contention
 from pharmacies.hooks import announce_arrival
+from gomask.phones import clean_phone
 from pharmacies.models import (
     ArrivalSource,
     FormSubmission,
@@ -51,6 +52,7 @@ def create_pharmacy(
 ) -> Pharmacy:
     """Register an officine; its position comes from the address (or the commune)."""
     finess = _clean_finess(finess)
+    phone = clean_phone(phone)
     if Pharmacy.objects.filter(finess=finess).exists():
         raise InvalidInput(
             _("Une officine est déjà enregistrée avec le numéro FINESS %(finess)s.") % {"finess": finess},

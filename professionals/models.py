@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gomask.identifiers import validate_adeli, validate_rpps
+from gomask.phones import PhoneField, phone_check
 from gomask.text import normalise_for_search
 
 
@@ -41,7 +42,7 @@ class Professional(models.Model):
     last_name = models.CharField(_("nom"), max_length=100)
     # Lower-case, accent-free "last first" for the counter search.
     search_name = models.CharField(max_length=210, db_index=True, editable=False)
-    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     practice_address = models.CharField(_("adresse d'exercice"), max_length=255, blank=True)
     practice_commune = models.ForeignKey(
@@ -72,7 +73,18 @@ class Professional(models.Model):
             models.CheckConstraint(
                 name="professional_has_rpps_or_adeli",
                 condition=Q(rpps__isnull=False) | Q(adeli__isnull=False),
-            )
+            ),
+            # ASCII digits only: the same number in other digits would be another string and
+            # get round the unique constraints.
+            models.CheckConstraint(
+                name="professional_rpps_ascii_digits",
+                condition=Q(rpps__isnull=True) | Q(rpps__regex=r"^[0-9]{11}$"),
+            ),
+            models.CheckConstraint(
+                name="professional_adeli_ascii_digits",
+                condition=Q(adeli__isnull=True) | Q(adeli__regex=r"^[0-9]{9}$"),
+            ),
+            phone_check("phone", "professional_phone_e164"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from accounts.permissions import PROFESSIONAL, user_may_act_as
 from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed
 from gomask.identifiers import validate_adeli, validate_rpps
+from gomask.phones import clean_phone
 from pharmacies.models import Pharmacy
 from professionals.models import Profession, Professional, Referencing
 from territories.geo import haversine_km
@@ -60,6 +61,7 @@ def register_professional(
     if profession not in Profession.values:
         raise InvalidInput(_("Profession inconnue."), code="invalid_profession", field="profession")
     number = available_professional_identifier(identifier)
+    phone = clean_phone(phone)
     if latitude is None or longitude is None:
         position = geocode_address(street=practice_address, commune=practice_commune)
         latitude, longitude = position.latitude, position.longitude

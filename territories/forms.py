@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from territories.selectors import commune_by_code, find_communes
 from territories.text import normalize_name
 
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 # "Riscle (32400)": what a choice button sends, and what anyone may type.
 _NAME_AND_CODE = re.compile(r"^(?P<name>.*\S)\s*\((?P<code>\d{5}|2[AB]\d{3})\)$", re.IGNORECASE)
 MAX_CHOICES = 30

@@ -121,6 +121,11 @@ class Commune(models.Model):
                 & models.Q(longitude__gte=-180, longitude__lte=180),
                 name="commune_position_on_earth",
             ),
+            # ASCII digits only (`\d` would take other scripts' digits); Corsica's 2A/2B.
+            models.CheckConstraint(
+                condition=models.Q(insee_code__regex=r"^([0-9]{2}|2[AB])[0-9]{3}$"),
+                name="commune_insee_code_ascii",
+            ),
         ]
 
     def __str__(self):
@@ -143,6 +148,9 @@ class PostalCode(models.Model):
         ordering = ["code", "commune_id"]
         constraints = [
             models.UniqueConstraint(fields=["code", "commune"], name="postal_code_unique_per_commune"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[0-9]{5}$"), name="postal_code_ascii_digits"
+            ),
         ]
 
     def __str__(self):

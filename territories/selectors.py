@@ -6,9 +6,10 @@ from territories.geo import bounding_box, haversine_km
 from territories.models import Commune
 from territories.text import normalize_name
 
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+# ASCII digits only: `\d` would also match Arabic-Indic or full-width digits.
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 # INSEE codes: 5 characters, digits except Corsica's "2A"/"2B" prefix.
-_INSEE_CODE = re.compile(r"^(\d{2}|2[AB])\d{3}$")
+_INSEE_CODE = re.compile(r"^([0-9]{2}|2[AB])[0-9]{3}$")
 
 
 def find_communes(query: str, limit: int = 10) -> list[Commune]:

@@ -84,7 +84,7 @@ def test_channels_follow_each_professional_preferences(riscle_pharmacy, riscle_p
 
     channels = {(d.professional_id, d.channel, d.address) for d in Delivery.objects.all()}
     assert channels == {
-        (sms_only.professional.pk, Channel.SMS, "06 12 34 56 78"),
+        (sms_only.professional.pk, Channel.SMS, "+33612345678"),
         (portal_only.professional.pk, Channel.PORTAL, ""),
         (no_account.pk, Channel.EMAIL, "sans.compte@exemple.fr"),
     }

@@ -174,7 +174,9 @@ def test_publish_page_refuses_targeting_outside_the_region_with_403(client, ars_
         reverse("notifications:bulletin_publish"),
         {"title": "Titre", "body": "Message", "severity": "info", "departements": ["32"]},
     )
-    assert response.status_code == 400  # not even offered: Gers is not among PACA's départements
+    # Not offered (Gers is not among PACA's départements), and refused by the service with its message.
+    assert response.status_code == 403
+    assert "sort du périmètre de votre région" in response.content.decode()
     assert not CrisisBulletin.objects.exists()
 
 

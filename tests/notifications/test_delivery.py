@@ -181,7 +181,7 @@ def test_sms_goes_through_the_configured_backend_with_its_key(riscle_pharmacy, a
     arrival()
     delivery.deliver_many(all_ids())
     (message,) = sms.outbox
-    assert message["to"] == "06 12 34 56 78"
+    assert message["to"] == "+33612345678"  # E.164, the form an SMS provider dials
     assert message["key"].startswith("arrival:") and "Pharmacie de l'Adour" in message["body"]
 
 

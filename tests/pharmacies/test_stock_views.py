@@ -259,7 +259,8 @@ def test_referenced_professionals_are_listed_with_tel_links(client, riscle_pharm
         reverse("pharmacies:professionals", args=[riscle_pharmacy.pk])
     )
     html = response.content.decode()
-    assert 'href="tel:0611223344"' in html
+    # Dialled in E.164, shown as people write it.
+    assert 'href="tel:+33611223344">06 11 22 33 44</a>' in html
     assert "Soulé" in html
     assert "Ancien" not in html
 
@@ -283,7 +284,7 @@ def test_nearby_stock_lists_other_pharmacies_with_stock_by_distance_without_sold
     )
     names = [row["name"] for row in response.context["rows"]]
     assert names == ["Pharmacie Proche", "Pharmacie Lointaine"]
-    assert 'href="tel:0562690000"' in response.content.decode()
+    assert 'href="tel:+33562690000">05 62 69 00 00</a>' in response.content.decode()
 
 
 def test_the_pharmacy_switcher_links_to_the_same_page_of_each_officine(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('professionals', '0002_referencing'),
+        ('professionals', '0004_phone_and_identifier_constraints'),
     ]
 
     operations = [

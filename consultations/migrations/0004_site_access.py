@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0001_initial'),
+        ('consultations', '0003_phone_and_identifier_constraints'),
     ]
 
     operations = [
