@@ -34,9 +34,8 @@ from consultations.models import (
     Volunteer,
     WaitingListEntry,
 )
-from gomask import clock, locks
+from gomask import clock, locks, phones
 from gomask.clock import PARIS
-from gomask import phones
 from gomask.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from gomask.text import normalise_for_search
 from notifications.models import Delivery, DeliveryKind

@@ -12,8 +12,8 @@ from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.identifiers import validate_finess
 from gomask.locks import retry_on_contention
-from pharmacies.hooks import announce_arrival
 from gomask.phones import clean_phone
+from pharmacies.hooks import announce_arrival
 from pharmacies.models import (
     ArrivalSource,
     FormSubmission,
