@@ -112,7 +112,7 @@ def format_phone(value: str) -> str:
 
 
 def legacy_to_e164(value: str) -> str:
-    """For the data migration: the E.164 form of a stored number, or "" if it is no number."""
+    """For data migrations and directory imports: the E.164 form of a number, or "" if it is none."""
     try:
         return normalise_phone(value)
     except ValidationError:

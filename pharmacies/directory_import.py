@@ -40,6 +40,7 @@ from gomask.directory_files import (
     update_changed,
 )
 from gomask.identifiers import validate_finess
+from gomask.phones import legacy_to_e164
 from pharmacies.models import Pharmacy, PositionPrecision
 from territories.geo import haversine_km
 from territories.models import Commune
@@ -197,7 +198,7 @@ def _officine(line_number: int, cells: list[str], report: ImportReport) -> Offic
         name=name[:200],
         address=_address(cells)[:255],
         insee_code=insee_code,
-        phone=cells[_PHONE][:20],
+        phone=legacy_to_e164(cells[_PHONE]),
     )
 
 

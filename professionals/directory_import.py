@@ -41,6 +41,7 @@ from gomask.directory_files import (
     update_changed,
 )
 from gomask.identifiers import validate_adeli, validate_rpps
+from gomask.phones import legacy_to_e164
 from professionals.models import Profession, Professional
 from territories.models import Commune, PostalCode
 
@@ -232,7 +233,7 @@ def _activity(line_number: int, row: dict, report: ImportReport, listed: set) ->
         address=street[:255],
         insee_code=_commune_code(row["commune"]),
         postal_code=row["postal_code"],
-        phone=row.get("phone", "")[:20],
+        phone=legacy_to_e164(row.get("phone", "")),
         email=row.get("email", "") if "@" in row.get("email", "") else "",
     )
 

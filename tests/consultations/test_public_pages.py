@@ -166,7 +166,7 @@ def test_the_site_page_gives_address_phone_access_and_the_volunteer_doctors(clie
     riscle_site.save()
     page = _text(client.get(reverse("consultations:site_detail", args=[riscle_site.pk])))
     assert "1 place de la Mairie, Riscle" in page
-    assert 'href="tel:0562697000"' in page
+    assert 'href="tel:+33562697000"' in page and "05 62 69 70 00" in page
     assert "Entrée de plain-pied, parking sur la place." in page
     assert "Dr Marc Daguzan" in page
 

@@ -53,7 +53,7 @@ def test_the_officines_of_the_extraction_are_created_in_their_departement_overse
     riscle = Pharmacy.objects.get(finess="320003759")
     assert riscle.name == "PHARMACIE DE L'ADOUR"
     assert riscle.address == "12 avenue DE L'ADOUR"
-    assert riscle.phone == "0562699012"
+    assert riscle.phone == "+33562699012"
     assert Pharmacy.objects.get(finess="980501415").address == "RUE DU COMMERCE, BP 123"
 
 
@@ -128,7 +128,7 @@ def test_an_officine_already_registered_is_updated_in_place(communes, products):
     assert (report.created, report.updated) == (5, 1)
     registered.refresh_from_db()
     assert registered.name == "PHARMACIE DE L'ADOUR"
-    assert registered.phone == "0562699012"
+    assert registered.phone == "+33562699012"
     assert registered.position_precision == PositionPrecision.ADDRESS
     assert registered.stock_levels.count() == 1
 

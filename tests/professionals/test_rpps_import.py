@@ -163,7 +163,7 @@ def test_a_registered_professional_keeps_their_own_phone_and_gains_the_directory
 
     assert (report.created, report.updated) == (6, 1)
     registered.refresh_from_db()
-    assert registered.phone == "06 11 22 33 44"
+    assert registered.phone == "+33611223344"
     assert registered.profession == Profession.MEDECIN
     assert (registered.directory_profession_code, registered.specialty_code) == ("10", "SM54")
     assert registered.directory_seen_at is not None
