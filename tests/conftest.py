@@ -12,6 +12,17 @@ RISCLE = "32344"
 
 
 @pytest.fixture(autouse=True)
+def _french():
+    """Every test starts in the portal's default language: a test that switches to English
+    (a request with the language cookie, translation.override) must not leak it to the next."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Redis outlives a test: rate-limit counters and cached geocodes must not leak."""
     from django.core.cache import cache
