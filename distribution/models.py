@@ -166,6 +166,20 @@ class Reservation(models.Model):
     def __str__(self):
         return f"{self.professional} — {self.quantity} {self.product} @ {self.pharmacy}"
 
+    def current_status(self, now=None) -> str:
+        """The status as people must see it: an active option past its expiry is expired at once,
+        even before the periodic sweep has released its stock (which it will do)."""
+        if self.status == ReservationStatus.ACTIVE and self.expires_at <= (now or timezone.now()):
+            return ReservationStatus.EXPIRED
+        return self.status
+
+    @property
+    def is_active(self) -> bool:
+        return self.current_status() == ReservationStatus.ACTIVE
+
+    def get_current_status_display(self) -> str:
+        return ReservationStatus(self.current_status()).label
+
 
 class Dispensation(models.Model):
     """A handover of masks to a professional, after the pharmacist checked their identity."""

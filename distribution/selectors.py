@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -69,9 +70,12 @@ def reservations_of(professional: Professional) -> QuerySet[Reservation]:
 
 
 def active_reservations(
-    professional: Professional, *, pharmacy: Pharmacy | None = None
+    professional: Professional, *, pharmacy: Pharmacy | None = None, now: datetime | None = None
 ) -> QuerySet[Reservation]:
-    rows = reservations_of(professional).filter(status=ReservationStatus.ACTIVE)
+    """Options still holding masks: active and not past their expiry (the sweep may lag)."""
+    rows = reservations_of(professional).filter(
+        status=ReservationStatus.ACTIVE, expires_at__gt=now or timezone.now()
+    )
     if pharmacy is not None:
         rows = rows.filter(pharmacy=pharmacy)
     return rows

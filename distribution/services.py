@@ -337,7 +337,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None,
                     code="already_reserved",
                 )
             received, held = quotas.usage(
-                professional_id=professional.pk, product_id=product.pk, period_start=period
+                professional_id=professional.pk, product_id=product.pk, period_start=period, now=now
             )
             if received + held + quantity > policy.quantity:
                 raise _quota_refusal(
@@ -540,6 +540,7 @@ def dispense(
                 product_id=product.pk,
                 period_start=period,
                 exclude_reservation_id=here.pk if here else None,
+                now=now,
             )
             if received + held + quantity > policy.quantity:
                 raise _quota_refusal(
