@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from distribution.models import MAX_QUANTITY, CareSite, ShipmentSource
 from distribution.services import new_idempotency_key
+from pharmacies.wording import pharmacy_label
 from professionals.models import Profession
 from territories.models import Region
 
 QUANTITY_ERRORS = {
     "required": _("Indiquez une quantité de masques."),
     "invalid": _("La quantité doit être un nombre entier de masques."),
-    "min_value": _("La quantité doit être d'au moins %(limit_value)s masque(s)."),
+    "min_value": _("La quantité doit être d'au moins %(limit_value)s."),
     "max_value": _("La quantité ne peut pas dépasser %(limit_value)s masques."),
 }
 
@@ -70,9 +71,7 @@ class ReserveForm(IdempotentForm):
 
     def __init__(self, *args, pharmacies=(), products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pharmacy"].choices = [
-            (pharmacy.pk, f"{pharmacy.name} — {pharmacy.commune.name}") for pharmacy in pharmacies
-        ]
+        self.fields["pharmacy"].choices = [(pharmacy.pk, pharmacy_label(pharmacy)) for pharmacy in pharmacies]
         self.fields["product"].choices = product_choices(products)
 
 

@@ -68,8 +68,15 @@ class QuotaPolicy(models.Model):
 
     def __str__(self):
         scope = self.region.name if self.region_id else _("national")
+        from pharmacies.wording import masks
+
         label = f"{self.get_profession_display()} — {self.product}"
-        return f"{label} : {self.quantity} ({scope}, {self.effective_from})"
+        return _("%(label)s : %(quantity)s par semaine (%(scope)s, à partir du %(date)s)") % {
+            "label": label,
+            "quantity": masks(self.quantity),
+            "scope": scope,
+            "date": self.effective_from.strftime("%d/%m/%Y"),
+        }
 
 
 class QuotaUsage(models.Model):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, role_required
@@ -19,6 +20,7 @@ from distribution.forms import CounterSearchForm, DispenseForm, QuotaPolicyForm,
 from distribution.models import MAX_QUANTITY
 from gomask.errors import DomainError, NotAllowed, NotFound
 from pharmacies.selectors import pharmacies_of, pharmacy_for_member
+from pharmacies.wording import masks
 from professionals.models import Professional
 
 PAGE_SIZE = 25
@@ -137,8 +139,12 @@ def shipment_create(request):
             else:
                 messages.success(
                     request,
-                    _("Envoi n° %(id)d enregistré : %(quantity)d masques vers %(destination)s.")
-                    % {"id": shipment.pk, "quantity": shipment.quantity, "destination": shipment.destination},
+                    _("Envoi n° %(id)d enregistré : %(quantity)s vers %(destination)s.")
+                    % {
+                        "id": shipment.pk,
+                        "quantity": masks(shipment.quantity, shipment.product),
+                        "destination": shipment.destination,
+                    },
                 )
                 return redirect("distribution:shipments")
         else:
@@ -245,9 +251,12 @@ def counter_professional(request, professional_id: int):
             except DomainError as error:
                 status = _refused(form, error)
             else:
-                text = _("Délivrance enregistrée : %(quantity)d %(product)s remis à %(name)s.") % {
-                    "quantity": dispensation.quantity,
-                    "product": dispensation.product.name.lower(),
+                text = ngettext(
+                    "Délivrance enregistrée : %(handed)s remis à %(name)s.",
+                    "Délivrance enregistrée : %(handed)s remis à %(name)s.",
+                    dispensation.quantity,
+                ) % {
+                    "handed": masks(dispensation.quantity, dispensation.product),
                     "name": professional.full_name,
                 }
                 if dispensation.replayed:
@@ -293,8 +302,12 @@ def confirm_shipment(request, shipment_id: int):
     else:
         messages.success(
             request,
-            _("Réception confirmée : %(quantity)d masques ajoutés au stock de %(pharmacy)s.")
-            % {"quantity": shipment.quantity, "pharmacy": shipment.pharmacy.name},
+            ngettext(
+                "Réception confirmée : %(quantity)s ajouté au stock de %(pharmacy)s.",
+                "Réception confirmée : %(quantity)s ajoutés au stock de %(pharmacy)s.",
+                shipment.quantity,
+            )
+            % {"quantity": masks(shipment.quantity, shipment.product), "pharmacy": shipment.pharmacy.name},
         )
     return redirect("distribution:pharmacy_shipments")
 
@@ -348,10 +361,9 @@ def reserve(request):
             else:
                 messages.success(
                     request,
-                    _("Option enregistrée : %(quantity)d %(product)s à %(pharmacy)s, jusqu'au %(expires)s.")
+                    _("Option enregistrée : %(quantity)s à %(pharmacy)s, jusqu'au %(expires)s.")
                     % {
-                        "quantity": reservation.quantity,
-                        "product": reservation.product.name.lower(),
+                        "quantity": masks(reservation.quantity, reservation.product),
                         "pharmacy": reservation.pharmacy.name,
                         "expires": _local(reservation.expires_at),
                     },
@@ -406,8 +418,15 @@ def cancel_reservation(request, reservation_id: int):
     else:
         messages.success(
             request,
-            _("Option annulée : les %(quantity)d masques sont remis à disposition à %(pharmacy)s.")
-            % {"quantity": reservation.quantity, "pharmacy": reservation.pharmacy.name},
+            ngettext(
+                "Option annulée : %(quantity)s est remis à disposition à %(pharmacy)s.",
+                "Option annulée : %(quantity)s sont remis à disposition à %(pharmacy)s.",
+                reservation.quantity,
+            )
+            % {
+                "quantity": masks(reservation.quantity, reservation.product),
+                "pharmacy": reservation.pharmacy.name,
+            },
         )
     return redirect("distribution:my_reservations")
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import PHARMACIST, role_required
 from gomask.errors import DomainError, NotAllowed, NotFound
 from pharmacies import forms, selectors, services
+from pharmacies.wording import masks
 from professionals.selectors import referenced_page
 
 NEARBY_RADIUS_KM = 50
@@ -135,11 +136,10 @@ def declare_arrival(request, pharmacy_id: int):
         "arrival_form",
         action,
         lambda movement: (
-            _("Arrivée enregistrée : %(count)d %(product)s. Stock : %(after)d.")
+            _("Arrivée enregistrée : %(arrived)s. Stock : %(after)s.")
             % {
-                "count": movement.on_hand_delta,
-                "product": movement.product.name,
-                "after": movement.on_hand_after,
+                "arrived": masks(movement.on_hand_delta, movement.product),
+                "after": masks(movement.on_hand_after),
             }
         ),
     )
@@ -167,12 +167,8 @@ def declare_count(request, pharmacy_id: int):
         "count_form",
         action,
         lambda movement: (
-            _("Inventaire enregistré : %(after)d %(product)s (écart %(delta)+d).")
-            % {
-                "after": movement.on_hand_after,
-                "product": movement.product.name,
-                "delta": movement.on_hand_delta,
-            }
+            _("Inventaire enregistré : %(after)s (écart %(delta)+d).")
+            % {"after": masks(movement.on_hand_after, movement.product), "delta": movement.on_hand_delta}
         ),
     )
 
@@ -200,11 +196,10 @@ def declare_loss(request, pharmacy_id: int):
         "loss_form",
         action,
         lambda movement: (
-            _("Perte enregistrée : %(count)d %(product)s. Stock : %(after)d.")
+            _("Perte enregistrée : %(lost)s. Stock : %(after)s.")
             % {
-                "count": -movement.on_hand_delta,
-                "product": movement.product.name,
-                "after": movement.on_hand_after,
+                "lost": masks(-movement.on_hand_delta, movement.product),
+                "after": masks(movement.on_hand_after),
             }
         ),
     )
@@ -228,9 +223,8 @@ def transfer(request, pharmacy_id: int):
 
     def success(movements):
         outgoing, _incoming = movements
-        return _("Transfert enregistré : %(count)d %(product)s vers %(to)s.") % {
-            "count": -outgoing.on_hand_delta,
-            "product": outgoing.product.name,
+        return _("Transfert enregistré : %(sent)s vers %(to)s.") % {
+            "sent": masks(-outgoing.on_hand_delta, outgoing.product),
             "to": outgoing.counterpart.name,
         }
 
