@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distribution.models import MAX_QUANTITY, CareSite, ShipmentSource
 from distribution.services import new_idempotency_key
-from pharmacies.wording import pharmacy_label
+from pharmacies.wording import masks, pharmacy_label
 from professionals.models import Profession
 from territories.models import Region
 
@@ -64,15 +64,42 @@ class DispenseForm(IdempotentForm):
         self.fields["product"].choices = product_choices(products)
 
 
+def quota_choices(quota_rows):
+    """Products offered with what is left of the week's quota ("Masque FFP2 — il vous reste 4 masques")."""
+    return [
+        (
+            row.product.code,
+            _("%(product)s — il vous reste %(remaining)s cette semaine")
+            % {"product": row.product.name, "remaining": masks(row.remaining, row.product)},
+        )
+        for row in quota_rows
+    ]
+
+
 class ReserveForm(IdempotentForm):
     pharmacy = forms.TypedChoiceField(label=_("Officine"), coerce=int)
     product = forms.ChoiceField(label=_("Produit"))
     quantity = quantity_field(_("Nombre de masques"))
 
-    def __init__(self, *args, pharmacies=(), products=(), **kwargs):
+    def __init__(self, *args, pharmacies=(), quota_rows=(), **kwargs):
+        """`quota_rows`: the QuotaStatus of the products the professional may still reserve."""
         super().__init__(*args, **kwargs)
+        self.remaining = {row.product.code: row.remaining for row in quota_rows}
         self.fields["pharmacy"].choices = [(pharmacy.pk, pharmacy_label(pharmacy)) for pharmacy in pharmacies]
-        self.fields["product"].choices = product_choices(products)
+        self.fields["product"].choices = quota_choices(quota_rows)
+        if self.remaining:
+            self.fields["quantity"].widget.attrs["max"] = max(self.remaining.values())
+
+    def clean(self):
+        data = super().clean()
+        remaining = self.remaining.get(data.get("product"))
+        if remaining is not None and data.get("quantity") and data["quantity"] > remaining:
+            self.add_error(
+                "quantity",
+                _("Il vous reste %(remaining)s cette semaine : demandez-en au plus %(count)d.")
+                % {"remaining": masks(remaining), "count": remaining},
+            )
+        return data
 
 
 class QuotaPolicyForm(forms.Form):

@@ -1,5 +1,6 @@
 """Read queries of the distribution pages, API and demo."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -44,6 +45,65 @@ def find_professionals(query: str, *, limit: int = 20) -> list[Professional]:
 
 def quota_overview(professional: Professional, *, now: datetime | None = None) -> list[quotas.QuotaStatus]:
     return [quotas.quota_status(professional, product, now=now) for product in active_products()]
+
+
+def reservable_quotas(quota_rows: list[quotas.QuotaStatus]) -> list[quotas.QuotaStatus]:
+    """The products a professional has a quota for (above zero), whatever is left this week."""
+    return [row for row in quota_rows if row.policy is not None and row.quota > 0]
+
+
+@dataclass(frozen=True)
+class HandoverAllowance:
+    """What a pharmacist may hand over now, for one product, and what limits it.
+
+    The professional's option at this pharmacy is converted by the handover, so its masks count
+    both as quota and as stock available to them here.
+    """
+
+    status: quotas.QuotaStatus
+    held_here: int
+    available_here: int
+
+    @property
+    def product(self):
+        return self.status.product
+
+    @property
+    def quota_left(self) -> int:
+        return self.status.remaining + self.held_here if self.status.policy else 0
+
+    @property
+    def stock_left(self) -> int:
+        return max(self.available_here, 0) + self.held_here
+
+    @property
+    def can_hand_over(self) -> int:
+        return min(self.quota_left, self.stock_left)
+
+    @property
+    def limited_by(self) -> str:
+        """ "no_quota", "quota" or "stock": why no more can be handed over."""
+        if self.status.policy is None or self.status.quota == 0:
+            return "no_quota"
+        return "quota" if self.quota_left <= self.stock_left else "stock"
+
+
+def handover_allowances(
+    professional: Professional, pharmacy: Pharmacy, *, now: datetime | None = None
+) -> list[HandoverAllowance]:
+    """Per active product: the quota row, the option held here and what may be handed over now."""
+    held_here: dict[int, int] = {}
+    for option in active_reservations(professional, pharmacy=pharmacy, now=now):
+        held_here[option.product_id] = held_here.get(option.product_id, 0) + option.quantity
+    levels = {level.product_id: level.available for level in StockLevel.objects.filter(pharmacy=pharmacy)}
+    return [
+        HandoverAllowance(
+            status=status,
+            held_here=held_here.get(status.product.pk, 0),
+            available_here=levels.get(status.product.pk, 0),
+        )
+        for status in quota_overview(professional, now=now)
+    ]
 
 
 def period_dispensations(

@@ -4,6 +4,8 @@ Thin views: each parses a form, calls one service or selector, and shows the out
 refusal (DomainError) is shown next to the form with its HTTP status.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, role_required
-from distribution import selectors, services
+from distribution import quotas, selectors, services
 from distribution.forms import CounterSearchForm, DispenseForm, QuotaPolicyForm, ReserveForm, ShipmentForm
 from distribution.models import MAX_QUANTITY
 from gomask.errors import DomainError, NotAllowed, NotFound
@@ -328,7 +330,6 @@ def reserve(request):
     from pharmacies.models import Pharmacy
 
     professional = _professional(request)
-    products = selectors.active_products()
     pharmacies = selectors.pharmacies_near(professional)
     wanted = request.POST.get("pharmacy") or request.GET.get("pharmacy")
     chosen = None
@@ -337,15 +338,20 @@ def reserve(request):
         if chosen is not None and chosen not in pharmacies:
             pharmacies = [chosen, *pharmacies]
     quota_rows = selectors.quota_overview(professional)
+    with_quota = selectors.reservable_quotas(quota_rows)
+    # Only the products the professional may still reserve this week are offered.
+    open_rows = [row for row in with_quota if row.remaining > 0]
     initial = {
         "pharmacy": chosen.pk if chosen else None,
-        "product": next((row.product.code for row in quota_rows if row.policy), None),
+        "product": open_rows[0].product.code if open_rows else None,
     }
-    if request.GET.get("product") in {product.code for product in products}:
+    if request.GET.get("product") in {row.product.code for row in open_rows}:
         initial["product"] = request.GET["product"]
-    form = ReserveForm(request.POST or None, pharmacies=pharmacies, products=products, initial=initial)
+    form = ReserveForm(request.POST or None, pharmacies=pharmacies, quota_rows=open_rows, initial=initial)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not open_rows:
+        status = 409
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -373,15 +379,17 @@ def reserve(request):
             status = 400
     stock_here = []
     if chosen is not None:
-        stock_here = [(product, selectors.available_at(chosen, product)) for product in products]
+        stock_here = [(row.product, selectors.available_at(chosen, row.product)) for row in with_quota]
     return render(
         request,
         "distribution/reserve.html",
         {
-            "form": form,
+            "form": form if open_rows else None,
             "chosen": chosen,
             "stock_here": stock_here,
             "quotas": quota_rows,
+            "has_quota": bool(with_quota),
+            "next_week": quotas.week_start() + timedelta(days=7),
             "max_quantity": MAX_QUANTITY,
         },
         status=status,

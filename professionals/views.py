@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROFESSIONAL, role_required
+from distribution.quotas import week_start
+from distribution.selectors import quota_overview, reservable_quotas
 from gomask.errors import DomainError, InvalidInput
 from pharmacies.selectors import band_label, nearest_pharmacies, nearest_pharmacies_with_stock
 from professionals import forms, selectors, services
@@ -79,12 +83,13 @@ def reference(request):
 def find_masks(request):
     """Health professionals: pharmacies with stock near their practice or a commune, map and list."""
     professional = _professional(request)
-    form = forms.MaskSearchForm(request.GET or None)
+    quota_rows = reservable_quotas(quota_overview(professional))
+    form = forms.MaskSearchForm(request.GET or None, quota_rows=quota_rows)
     rows, origin = [], None
-    product_code, radius_km = forms.DEFAULT_PRODUCT, forms.DEFAULT_RADIUS_KM
-    if not form.is_bound or form.is_valid():
+    product_code, radius_km = form.default_product, forms.DEFAULT_RADIUS_KM
+    if quota_rows and (not form.is_bound or form.is_valid()):
         data = form.cleaned_data if form.is_bound else {}
-        product_code = data.get("product") or forms.DEFAULT_PRODUCT
+        product_code = data.get("product") or form.default_product
         radius_km = data.get("radius") or forms.DEFAULT_RADIUS_KM
         place = data.get("place")
         if place is not None:
@@ -104,17 +109,24 @@ def find_masks(request):
         )
         for row in rows:
             row["band_label"] = band_label(row["band"], row["sold_out"])
+    chosen_quota = next((row for row in quota_rows if row.product.code == product_code), None)
     context = {
         "form": form,
         "rows": rows,
         "origin": origin,
+        "has_quota": bool(quota_rows),
+        "chosen_quota": chosen_quota,
+        # No "Réserver une option" link when nothing is left of the week's quota for the product.
+        "may_reserve": chosen_quota is not None and chosen_quota.remaining > 0,
+        "next_week": week_start() + timedelta(days=7),
         "product_code": product_code,
         "radius_km": radius_km,
         "map_points": _map_points(rows),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
-    return render(request, "professionals/find_masks.html", context, status=200 if origin else 400)
+    status = 200 if origin or not quota_rows else 400
+    return render(request, "professionals/find_masks.html", context, status=status)
 
 
 def _map_points(rows: list[dict]) -> list[dict]:

@@ -153,6 +153,13 @@ def test_the_handover_form_states_a_quota_refusal_with_409(
 def test_the_reserve_page_prefills_pharmacy_and_product_and_shows_stock(
     client, nurse, riscle_pharmacy, quota_policies, products
 ):
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    QuotaPolicy.objects.create(
+        profession="infirmier", product=products["ffp2"], quantity=10, effective_from=date(2020, 3, 1)
+    )
     stock(riscle_pharmacy, products["ffp2"], 40)
     client.force_login(nurse)
     response = client.get(
