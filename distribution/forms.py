@@ -59,9 +59,31 @@ class DispenseForm(IdempotentForm):
         error_messages={"required": _("Vérifiez l'identité du professionnel et cochez la case.")},
     )
 
-    def __init__(self, *args, products=(), **kwargs):
+    def __init__(self, *args, allowances=(), **kwargs):
+        """`allowances`: the HandoverAllowance of the products that may be handed over now."""
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = product_choices(products)
+        self.limits = {row.product.code: row.can_hand_over for row in allowances}
+        self.fields["product"].choices = [
+            (
+                row.product.code,
+                _("%(product)s — jusqu'à %(count)s maintenant")
+                % {"product": row.product.name, "count": masks(row.can_hand_over, row.product)},
+            )
+            for row in allowances
+        ]
+        if self.limits:
+            self.fields["quantity"].widget.attrs["max"] = max(self.limits.values())
+
+    def clean(self):
+        data = super().clean()
+        limit = self.limits.get(data.get("product"))
+        if limit is not None and data.get("quantity") and data["quantity"] > limit:
+            self.add_error(
+                "quantity",
+                _("Vous pouvez remettre au plus %(limit)s maintenant (voir le détail ci-dessus).")
+                % {"limit": masks(limit)},
+            )
+        return data
 
 
 def quota_choices(quota_rows):

@@ -69,6 +69,10 @@ class HandoverAllowance:
         return self.status.product
 
     @property
+    def held_elsewhere(self) -> int:
+        return max(self.status.held - self.held_here, 0)
+
+    @property
     def quota_left(self) -> int:
         return self.status.remaining + self.held_here if self.status.policy else 0
 

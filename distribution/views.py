@@ -226,17 +226,21 @@ def counter_professional(request, professional_id: int):
     except DomainError as error:
         professional = Professional.objects.select_related("user", "practice_commune").get(pk=professional_id)
         refusal = str(error.message)
-    products = selectors.active_products()
     options_here = list(selectors.active_reservations(professional, pharmacy=pharmacy))
-    quota_rows = selectors.quota_overview(professional)
-    initial = {"product": next((row.product.code for row in quota_rows if row.policy), None)}
-    if options_here:
+    allowances = selectors.handover_allowances(professional, pharmacy)
+    # Only what may be handed over now is offered; with nothing left the form is disabled.
+    open_rows = [row for row in allowances if row.can_hand_over > 0]
+    initial = {"product": open_rows[0].product.code if open_rows else None}
+    if options_here and options_here[0].product.code in {row.product.code for row in open_rows}:
         initial = {"product": options_here[0].product.code, "quantity": options_here[0].quantity}
-    form = DispenseForm(request.POST or None, products=products, initial=initial)
+    form = DispenseForm(request.POST or None, allowances=open_rows, initial=initial)
     status = 200
     if request.method == "POST":
         if refusal:
             form.add_error(None, refusal)
+            status = 409
+        elif not open_rows:
+            form.add_error(None, _("Rien ne peut être remis maintenant : voir le détail ci-dessus."))
             status = 409
         elif form.is_valid():
             data = form.cleaned_data
@@ -275,7 +279,10 @@ def counter_professional(request, professional_id: int):
             "pharmacy": pharmacy,
             "professional": professional,
             "refusal": refusal,
-            "quotas": quota_rows,
+            "allowances": allowances,
+            "nothing_left": not open_rows,
+            "stock_short": [row for row in allowances if row.limited_by == "stock"],
+            "next_week": quotas.week_start() + timedelta(days=7),
             "history": selectors.period_dispensations(professional),
             "options_here": options_here,
             "form": form,

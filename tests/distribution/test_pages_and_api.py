@@ -70,7 +70,7 @@ def test_the_counter_finds_a_professional_by_rpps_or_name_and_shows_the_remainin
         assert response.status_code == 200
         assert "LAFITTE Claire" in response.content.decode()
     page = client.get(reverse("distribution:counter_professional", args=[nurse.professional.pk]))
-    assert 'data-testid="remaining-surgical"><strong>18</strong>' in page.content.decode()
+    assert 'data-testid="can-hand-over-surgical" data-count="0"' in page.content.decode()  # no stock here
 
 
 @pytest.mark.parametrize("query", ["1234567890", "12345678901", "a"])
@@ -131,7 +131,7 @@ def test_the_handover_form_refuses_bad_quantities_and_writes_nothing(
     assert _counts() == before
 
 
-def test_the_handover_form_states_a_quota_refusal_with_409(
+def test_the_handover_form_refuses_more_than_the_quota_allows_before_the_service(
     client, riscle_pharmacist, riscle_pharmacy, nurse, quota_policies, products
 ):
     stock(riscle_pharmacy, products["surgical"], 30)
@@ -146,8 +146,9 @@ def test_the_handover_form_states_a_quota_refusal_with_409(
             "idempotency_key": "k",
         },
     )
-    assert response.status_code == 409
-    assert "Délivrance refusée" in response.content.decode()
+    assert response.status_code == 400
+    assert "Vous pouvez remettre au plus 18 masques maintenant" in response.content.decode()
+    assert not Dispensation.objects.exists()
 
 
 def test_the_reserve_page_prefills_pharmacy_and_product_and_shows_stock(
