@@ -47,6 +47,7 @@ class CounterSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Numéro RPPS / ADELI ou nom du professionnel"),
         max_length=100,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "type": "search"}),
         help_text=_("11 chiffres (RPPS), 9 chiffres (ADELI), ou au moins deux lettres du nom."),
     )
 

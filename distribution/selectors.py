@@ -1,9 +1,10 @@
 """Read queries of the distribution pages, API and demo."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from distribution.models import CareSite, Dispensation, QuotaPolicy, Reservation
 from gomask.errors import InvalidInput
 from gomask.text import normalise_for_search
 from pharmacies.models import Pharmacy, Product, StockLevel
-from professionals.models import Professional
+from professionals.models import Professional, Referencing
 from professionals.services import clean_professional_identifier
 from territories.geo import bounding_box, haversine_km
 
@@ -22,25 +23,52 @@ def active_products() -> list[Product]:
     return list(Product.objects.filter(is_active=True).order_by("code"))
 
 
-def find_professionals(query: str, *, limit: int = 20) -> list[Professional]:
+@dataclass(frozen=True)
+class CounterSearch:
+    """What the counter search found: at most `limit` professionals, best first."""
+
+    professionals: list[Professional]
+    truncated: bool
+    by_number: bool
+    limit: int
+
+
+def find_professionals(query: str, *, pharmacy: Pharmacy | None = None, limit: int = 20) -> CounterSearch:
     """Counter search: an RPPS (11 digits) or ADELI (9 digits) number, or a name.
 
-    A query made of digits must be a valid number (else InvalidInput with the reason).
+    A query made of digits must be a valid number (else InvalidInput with the reason). Names are
+    ranked for the pharmacy at the counter: the professionals referenced there first, then the
+    nearest practices, then by name; `truncated` says when more than `limit` matched.
     """
     query = (query or "").strip()
     if not query:
-        return []
+        return CounterSearch([], truncated=False, by_number=False, limit=limit)
     compact = "".join(query.split())
     base = Professional.objects.select_related("practice_commune", "user")
     if compact.isdigit():
-        return list(base.filter(**clean_professional_identifier(compact)))
+        found = list(base.filter(**clean_professional_identifier(compact)))
+        return CounterSearch(found, truncated=False, by_number=True, limit=limit)
     words = normalise_for_search(query).split()
     if not words or len("".join(words)) < 2:
         raise InvalidInput(_("Saisissez au moins deux lettres du nom."), code="query_too_short", field="q")
     rows = base
     for word in words:
         rows = rows.filter(search_name__contains=word)
-    return list(rows.order_by("last_name", "first_name")[:limit])
+    order = ["last_name", "first_name", "pk"]
+    if pharmacy is not None:
+        referenced_here = Referencing.objects.filter(
+            professional=OuterRef("pk"), pharmacy=pharmacy, ended_at__isnull=True
+        )
+        # Squared distance in degrees, longitude shrunk by cos(latitude): enough to rank.
+        shrink = math.cos(math.radians(pharmacy.latitude))
+        rows = rows.annotate(
+            referenced_here=Exists(referenced_here),
+            nearness=(F("latitude") - pharmacy.latitude) * (F("latitude") - pharmacy.latitude)
+            + (F("longitude") - pharmacy.longitude) * (F("longitude") - pharmacy.longitude) * shrink * shrink,
+        )
+        order = ["-referenced_here", "nearness", *order]
+    found = list(rows.order_by(*order)[: limit + 1])
+    return CounterSearch(found[:limit], truncated=len(found) > limit, by_number=False, limit=limit)
 
 
 def quota_overview(professional: Professional, *, now: datetime | None = None) -> list[quotas.QuotaStatus]:

@@ -196,9 +196,14 @@ def counter(request):
     results, status = None, 200
     if form.is_bound and form.is_valid():
         try:
-            results = selectors.find_professionals(form.cleaned_data["q"])
+            results = selectors.find_professionals(form.cleaned_data["q"], pharmacy=pharmacy)
         except DomainError as error:
             status = _refused(form, error)
+        else:
+            if results.by_number and len(results.professionals) == 1:
+                # A card read at the counter: straight to that professional.
+                url = reverse("distribution:counter_professional", args=[results.professionals[0].pk])
+                return redirect(f"{url}?pharmacie={pharmacy.pk}")
     elif form.is_bound:
         status = 400
     return render(

@@ -33,8 +33,7 @@ def test_a_pharmacist_finds_the_professional_and_hands_over_fulfilling_the_optio
         actor=nurse, pharmacy_id=riscle_pharmacy.pk, product_code="surgical", quantity=12
     )
     log_in(page, riscle_pharmacist.email, PASSWORD)
-    _find(page, nurse.professional.rpps)
-    page.get_by_role("link", name="LAFITTE Claire").click()
+    _find(page, nurse.professional.rpps)  # one card number: straight to the professional
     page.get_by_role("heading", name="Claire LAFITTE").wait_for()
     # 18 - 12 held here + the 12 of the option here, which the handover converts
     assert page.get_by_test_id("can-hand-over-surgical").get_attribute("data-count") == "18"

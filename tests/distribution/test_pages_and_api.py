@@ -64,7 +64,7 @@ def test_the_counter_finds_a_professional_by_rpps_or_name_and_shows_the_remainin
     client, riscle_pharmacist, riscle_pharmacy, nurse, quota_policies
 ):
     client.force_login(riscle_pharmacist)
-    by_number = client.get(reverse("distribution:counter"), {"q": nurse.professional.rpps})
+    by_number = client.get(reverse("distribution:counter"), {"q": nurse.professional.rpps}, follow=True)
     by_name = client.get(reverse("distribution:counter"), {"q": "lafit"})
     for response in (by_number, by_name):
         assert response.status_code == 200
