@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import PHARMACIST, role_required
@@ -104,6 +105,12 @@ def _declare(request, pharmacy_id, form_class, prefix, form_name, action, succes
     except services.AlreadySubmitted as exc:
         messages.info(request, exc.message)
         return redirect("pharmacies:stock", pharmacy_id=pharmacy.pk)
+    except services.PossibleDuplicate as exc:
+        # The same form again, now with the confirmation box, and why it is asked.
+        form = form_class(request.POST, prefix=prefix, ask_confirmation=True)
+        form.is_valid()
+        _attach(form, exc)
+        return _stock_page(request, pharmacy, status=exc.status, **{form_name: form})
     except DomainError as exc:
         _attach(form, exc)
         return _stock_page(request, pharmacy, status=exc.status, **{form_name: form})
@@ -126,23 +133,24 @@ def declare_arrival(request, pharmacy_id: int):
             source=data["source"],
             note=data["note"],
             form_token=data["form_token"],
+            confirm_duplicate=data["confirm_duplicate"],
         )
 
-    return _declare(
-        request,
-        pharmacy_id,
-        forms.ArrivalForm,
-        "arrival",
-        "arrival_form",
-        action,
-        lambda movement: (
-            _("Arrivée enregistrée : %(arrived)s. Stock : %(after)s.")
-            % {
-                "arrived": masks(movement.on_hand_delta, movement.product),
-                "after": masks(movement.on_hand_after),
-            }
-        ),
-    )
+    def success(movement):
+        arrived = masks(movement.on_hand_delta, movement.product)
+        if request.POST.get("arrival-unit") == services.Unit.BOX:
+            boxes = movement.on_hand_delta // movement.product.box_size
+            arrived = ngettext(
+                "%(masks)s (%(boxes)d boîte de %(size)d)",
+                "%(masks)s (%(boxes)d boîtes de %(size)d)",
+                boxes,
+            ) % {"masks": arrived, "boxes": boxes, "size": movement.product.box_size}
+        return _("Arrivée enregistrée : %(arrived)s. Stock : %(after)s.") % {
+            "arrived": arrived,
+            "after": masks(movement.on_hand_after),
+        }
+
+    return _declare(request, pharmacy_id, forms.ArrivalForm, "arrival", "arrival_form", action, success)
 
 
 @require_POST
