@@ -37,7 +37,7 @@ def test_a_pharmacist_finds_the_professional_and_hands_over_fulfilling_the_optio
     page.get_by_role("heading", name="Claire LAFITTE").wait_for()
     # 18 - 12 held here + the 12 of the option here, which the handover converts
     assert page.get_by_test_id("can-hand-over-surgical").get_attribute("data-count") == "18"
-    page.get_by_text("Option active : 12").wait_for()
+    page.get_by_text("Option active ici : 12 masques").wait_for()
     assert page.get_by_label("Nombre de masques remis").input_value() == "12"
     page.get_by_label("Identité vérifiée").check()
     page.get_by_role("button", name="Enregistrer la délivrance").click()

@@ -59,4 +59,4 @@ def test_the_arrival_message_says_60_masques_ffp2_not_60_masque_ffp2(
         follow=True,
     )
     page = response.content.decode()
-    assert "Arrivée enregistrée : 60 masques FFP2. Stock : 60 masques." in page
+    assert "Arrivée enregistrée : 60 masques FFP2 (3 boîtes de 20). Stock : 60 masques." in page
