@@ -582,7 +582,7 @@ def queue_stockout_summaries(*, today=None) -> int:
         }
         if levels:
             lines = [
-                f"- {level.pharmacy.name} ({level.pharmacy.commune.name}, {level.pharmacy.departement_id}) : "
+                f"- {pharmacy_label(level.pharmacy)} ({level.pharmacy.departement_id}) : "
                 f"{level.product.name}" + (_(" — déclarée épuisée") if level.sold_out_at else "")
                 for level in levels[:500]
             ]
@@ -633,14 +633,15 @@ def queue_option_reminders(*, now=None) -> int:
     for reservation in due.iterator(chunk_size=500):
         recipients = selectors.recipient_rows(Professional.objects.filter(pk=reservation.professional_id))
         expires = timezone.localtime(reservation.expires_at)
-        subject = _("Votre option de %(quantity)d masques expire demain") % {"quantity": reservation.quantity}
+        subject = _("Votre option de %(quantity)s expire demain") % {
+            "quantity": masks(reservation.quantity, reservation.product)
+        }
         body = _(
-            "Votre option de %(quantity)d %(product)s à %(pharmacy)s expire le %(date)s à %(time)s. "
+            "Votre option de %(quantity)s à %(pharmacy)s expire le %(date)s à %(time)s. "
             "Passez au comptoir avant cette heure, sinon les masques seront remis en stock."
         ) % {
-            "quantity": reservation.quantity,
-            "product": reservation.product.name.lower(),
-            "pharmacy": reservation.pharmacy.name,
+            "quantity": masks(reservation.quantity, reservation.product),
+            "pharmacy": pharmacy_label(reservation.pharmacy),
             "date": expires.strftime("%d/%m/%Y"),
             "time": expires.strftime("%H:%M"),
         }

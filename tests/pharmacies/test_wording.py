@@ -60,3 +60,17 @@ def test_the_arrival_message_says_60_masques_ffp2_not_60_masque_ffp2(
     )
     page = response.content.decode()
     assert "Arrivée enregistrée : 60 masques FFP2 (3 boîtes de 20). Stock : 60 masques." in page
+
+
+def test_a_quota_version_is_named_with_a_french_date_not_an_iso_one(products):
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    policy = QuotaPolicy(
+        profession="infirmier", product=products["surgical"], quantity=18, effective_from=date(2020, 3, 18)
+    )
+    with translation.override("fr"):
+        text = str(policy)
+    assert "à partir du 18/03/2020" in text and "2020-03-18" not in text
+    assert "18 masques par semaine" in text
