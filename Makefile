@@ -32,7 +32,10 @@ demo: migrate
 totp: venv
 	@$(PY) manage.py demo_totp
 
+# The beat schedule's jobs (option expiries, reminders, roll-ups) run in a second process,
+# in-process and without Redis; it stops with the server.
 run: demo
+	$(PY) manage.py run_scheduled_jobs & jobs=$$!; trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 check-services: venv

@@ -25,7 +25,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
-        (_("Trouver des masques"), "professionals:find_masks"),
+        (_("Trouver des masques"), "distribution:find_masks"),
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),

@@ -390,7 +390,8 @@ def pgbench_script(*, product_id: int, week, pairs: int) -> tuple[str, int]:
         "SELECT COALESCE((SELECT SUM(quantity) FROM distribution_dispensation WHERE professional_id = :pro"
         " AND product_id = {product} AND period_start = {week}), 0),"
         " COALESCE((SELECT SUM(quantity) FROM distribution_reservation WHERE professional_id = :pro"
-        " AND product_id = {product} AND period_start = {week} AND status = 'active'), 0);",
+        " AND product_id = {product} AND period_start = {week} AND status = 'active'"
+        " AND expires_at > now()), 0);",
         # pharmacies.stock.record_movement: the level, then its ledger row.
         "UPDATE pharmacies_stocklevel SET on_hand = on_hand - 1, reserved = reserved, updated_at = now()"
         " WHERE id = :lv RETURNING on_hand AS oh, reserved AS rs \\gset",

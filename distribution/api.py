@@ -16,7 +16,7 @@ from accounts.models import Role
 from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, HasRole
 from distribution import selectors, services
 from distribution.forms import QUANTITY_ERRORS
-from distribution.models import MAX_QUANTITY, Dispensation, QuotaPolicy, Reservation
+from distribution.models import MAX_QUANTITY, Dispensation, QuotaPolicy, Reservation, ReservationStatus
 from gomask.errors import NotAllowed
 from pharmacies.selectors import pharmacies_of
 from professionals.models import Profession
@@ -36,6 +36,10 @@ def quantity_field(minimum=1):
 class ReservationSerializer(serializers.ModelSerializer):
     pharmacy_name = serializers.CharField(source="pharmacy.name", read_only=True)
     product = serializers.CharField(source="product.code", read_only=True)
+    # Past its expiry an option reads "expired" at once, before the sweep closes it.
+    status = serializers.ChoiceField(
+        source="current_status", choices=ReservationStatus.choices, read_only=True
+    )
 
     class Meta:
         model = Reservation

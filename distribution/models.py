@@ -67,8 +67,15 @@ class QuotaPolicy(models.Model):
 
     def __str__(self):
         scope = self.region.name if self.region_id else _("national")
+        from pharmacies.wording import masks
+
         label = f"{self.get_profession_display()} — {self.product}"
-        return f"{label} : {self.quantity} ({scope}, {self.effective_from})"
+        return _("%(label)s : %(quantity)s par semaine (%(scope)s, à partir du %(date)s)") % {
+            "label": label,
+            "quantity": masks(self.quantity),
+            "scope": scope,
+            "date": self.effective_from.strftime("%d/%m/%Y"),
+        }
 
 
 class QuotaUsage(models.Model):
@@ -164,6 +171,20 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"{self.professional} — {self.quantity} {self.product} @ {self.pharmacy}"
+
+    def current_status(self, now=None) -> str:
+        """The status as people must see it: an active option past its expiry is expired at once,
+        even before the periodic sweep has released its stock (which it will do)."""
+        if self.status == ReservationStatus.ACTIVE and self.expires_at <= (now or timezone.now()):
+            return ReservationStatus.EXPIRED
+        return self.status
+
+    @property
+    def is_active(self) -> bool:
+        return self.current_status() == ReservationStatus.ACTIVE
+
+    def get_current_status_display(self) -> str:
+        return ReservationStatus(self.current_status()).label
 
 
 class Dispensation(models.Model):

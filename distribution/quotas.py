@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import F, Q
+from django.utils import timezone
 
 from distribution.models import (
     Dispensation,
@@ -82,15 +83,21 @@ def policy_in_force(
 
 
 def usage(
-    *, professional_id: int, product_id: int, period_start: date, exclude_reservation_id=None
+    *,
+    professional_id: int,
+    product_id: int,
+    period_start: date,
+    exclude_reservation_id=None,
+    now: datetime | None = None,
 ) -> tuple[int, int]:
     """(received, held in active options) in the period, across every pharmacy, from the records.
 
-    One round trip: two aggregate subqueries, in a fixed statement (no ORM query to build on
-    every handover and option).
+    An option past its expiry holds nothing any more, even while the periodic sweep has not yet
+    closed it: it is left out at once. One round trip: two aggregate subqueries, in a fixed
+    statement (no ORM query to build on every handover and option).
     """
     params = [professional_id, product_id, period_start, professional_id, product_id, period_start]
-    params.append(ReservationStatus.ACTIVE.value)
+    params += [ReservationStatus.ACTIVE.value, now or timezone.now()]
     sql = _USAGE_SQL
     if exclude_reservation_id is not None:
         sql = _USAGE_EXCLUDING_SQL
@@ -105,7 +112,8 @@ _USAGE_TEMPLATE = (
     "SELECT COALESCE((SELECT SUM(quantity) FROM {dispensation}"
     " WHERE professional_id = %s AND product_id = %s AND period_start = %s), 0),"
     " COALESCE((SELECT SUM(quantity) FROM {reservation}"
-    " WHERE professional_id = %s AND product_id = %s AND period_start = %s AND status = %s{more}), 0)"
+    " WHERE professional_id = %s AND product_id = %s AND period_start = %s AND status = %s"
+    " AND expires_at > %s{more}), 0)"
 )
 _TABLES = {"dispensation": Dispensation._meta.db_table, "reservation": Reservation._meta.db_table}
 _USAGE_SQL = _USAGE_TEMPLATE.format(**_TABLES, more="")
@@ -158,5 +166,7 @@ def quota_status(professional, product, *, now: datetime | None = None) -> Quota
         region_code=professional.practice_commune.region_id,
         on=local_date(now),
     )
-    received, held = usage(professional_id=professional.pk, product_id=product.pk, period_start=period)
+    received, held = usage(
+        professional_id=professional.pk, product_id=product.pk, period_start=period, now=now
+    )
     return QuotaStatus(product=product, policy=policy, period_start=period, received=received, held=held)

@@ -1,8 +1,11 @@
 """Read queries of the distribution pages, API and demo."""
 
+import math
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -11,7 +14,7 @@ from distribution.models import CareSite, Dispensation, QuotaPolicy, Reservation
 from gomask.errors import InvalidInput
 from gomask.text import normalise_for_search
 from pharmacies.models import Pharmacy, Product, StockLevel
-from professionals.models import Professional
+from professionals.models import Professional, Referencing
 from professionals.services import clean_professional_identifier
 from territories.geo import bounding_box, haversine_km
 
@@ -20,29 +23,119 @@ def active_products() -> list[Product]:
     return list(Product.objects.filter(is_active=True).order_by("code"))
 
 
-def find_professionals(query: str, *, limit: int = 20) -> list[Professional]:
+@dataclass(frozen=True)
+class CounterSearch:
+    """What the counter search found: at most `limit` professionals, best first."""
+
+    professionals: list[Professional]
+    truncated: bool
+    by_number: bool
+    limit: int
+
+
+def find_professionals(query: str, *, pharmacy: Pharmacy | None = None, limit: int = 20) -> CounterSearch:
     """Counter search: an RPPS (11 digits) or ADELI (9 digits) number, or a name.
 
-    A query made of digits must be a valid number (else InvalidInput with the reason).
+    A query made of digits must be a valid number (else InvalidInput with the reason). Names are
+    ranked for the pharmacy at the counter: the professionals referenced there first, then the
+    nearest practices, then by name; `truncated` says when more than `limit` matched.
     """
     query = (query or "").strip()
     if not query:
-        return []
+        return CounterSearch([], truncated=False, by_number=False, limit=limit)
     compact = "".join(query.split())
     base = Professional.objects.select_related("practice_commune", "user")
     if compact.isdigit():
-        return list(base.filter(**clean_professional_identifier(compact)))
+        found = list(base.filter(**clean_professional_identifier(compact)))
+        return CounterSearch(found, truncated=False, by_number=True, limit=limit)
     words = normalise_for_search(query).split()
     if not words or len("".join(words)) < 2:
         raise InvalidInput(_("Saisissez au moins deux lettres du nom."), code="query_too_short", field="q")
     rows = base
     for word in words:
         rows = rows.filter(search_name__contains=word)
-    return list(rows.order_by("last_name", "first_name")[:limit])
+    order = ["last_name", "first_name", "pk"]
+    if pharmacy is not None:
+        referenced_here = Referencing.objects.filter(
+            professional=OuterRef("pk"), pharmacy=pharmacy, ended_at__isnull=True
+        )
+        # Squared distance in degrees, longitude shrunk by cos(latitude): enough to rank.
+        shrink = math.cos(math.radians(pharmacy.latitude))
+        rows = rows.annotate(
+            referenced_here=Exists(referenced_here),
+            nearness=(F("latitude") - pharmacy.latitude) * (F("latitude") - pharmacy.latitude)
+            + (F("longitude") - pharmacy.longitude) * (F("longitude") - pharmacy.longitude) * shrink * shrink,
+        )
+        order = ["-referenced_here", "nearness", *order]
+    found = list(rows.order_by(*order)[: limit + 1])
+    return CounterSearch(found[:limit], truncated=len(found) > limit, by_number=False, limit=limit)
 
 
 def quota_overview(professional: Professional, *, now: datetime | None = None) -> list[quotas.QuotaStatus]:
     return [quotas.quota_status(professional, product, now=now) for product in active_products()]
+
+
+def reservable_quotas(quota_rows: list[quotas.QuotaStatus]) -> list[quotas.QuotaStatus]:
+    """The products a professional has a quota for (above zero), whatever is left this week."""
+    return [row for row in quota_rows if row.policy is not None and row.quota > 0]
+
+
+@dataclass(frozen=True)
+class HandoverAllowance:
+    """What a pharmacist may hand over now, for one product, and what limits it.
+
+    The professional's option at this pharmacy is converted by the handover, so its masks count
+    both as quota and as stock available to them here.
+    """
+
+    status: quotas.QuotaStatus
+    held_here: int
+    available_here: int
+
+    @property
+    def product(self):
+        return self.status.product
+
+    @property
+    def held_elsewhere(self) -> int:
+        return max(self.status.held - self.held_here, 0)
+
+    @property
+    def quota_left(self) -> int:
+        return self.status.remaining + self.held_here if self.status.policy else 0
+
+    @property
+    def stock_left(self) -> int:
+        return max(self.available_here, 0) + self.held_here
+
+    @property
+    def can_hand_over(self) -> int:
+        return min(self.quota_left, self.stock_left)
+
+    @property
+    def limited_by(self) -> str:
+        """ "no_quota", "quota" or "stock": why no more can be handed over."""
+        if self.status.policy is None or self.status.quota == 0:
+            return "no_quota"
+        return "quota" if self.quota_left <= self.stock_left else "stock"
+
+
+def handover_allowances(
+    professional: Professional, pharmacy: Pharmacy, *, now: datetime | None = None
+) -> list[HandoverAllowance]:
+    """Per active product: the quota row, the option held here and what may be handed over now."""
+    held_here: dict[int, int] = {}
+    for option in active_reservations(professional, pharmacy=pharmacy, now=now):
+        held_here[option.product_id] = held_here.get(option.product_id, 0) + option.quantity
+    levels = {level.product_id: level.available for level in StockLevel.objects.filter(pharmacy=pharmacy)}
+    return [
+        HandoverAllowance(
+            status=status,
+            held_here=held_here.get(status.product.pk, 0),
+            available_here=levels.get(status.product.pk, 0),
+        )
+        for status in quota_overview(professional, now=now)
+    ]
 
 
 def period_dispensations(
@@ -69,9 +162,12 @@ def reservations_of(professional: Professional) -> QuerySet[Reservation]:
 
 
 def active_reservations(
-    professional: Professional, *, pharmacy: Pharmacy | None = None
+    professional: Professional, *, pharmacy: Pharmacy | None = None, now: datetime | None = None
 ) -> QuerySet[Reservation]:
-    rows = reservations_of(professional).filter(status=ReservationStatus.ACTIVE)
+    """Options still holding masks: active and not past their expiry (the sweep may lag)."""
+    rows = reservations_of(professional).filter(
+        status=ReservationStatus.ACTIVE, expires_at__gt=now or timezone.now()
+    )
     if pharmacy is not None:
         rows = rows.filter(pharmacy=pharmacy)
     return rows

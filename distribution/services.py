@@ -41,6 +41,7 @@ from gomask.locks import retry_on_contention
 from pharmacies.models import MovementKind, Pharmacy, Product
 from pharmacies.selectors import active_product, pharmacy_for_member
 from pharmacies.stock import lock_levels, record_movement
+from pharmacies.wording import masks
 from professionals.models import Profession, Professional
 from territories.models import Region
 
@@ -194,25 +195,24 @@ def _product_and_policy(
 
 
 def _quota_refusal(*, policy, received, held, asked, for_counter: bool) -> QuotaExceeded:
-    remaining = max(policy.quantity - received - held, 0)
+    product = policy.product
     values = {
-        "quota": policy.quantity,
-        "received": received,
-        "held": held,
-        "remaining": remaining,
-        "asked": asked,
+        "quota": masks(policy.quantity, product),
+        "received": masks(received),
+        "held": masks(held),
+        "remaining": masks(max(policy.quantity - received - held, 0)),
+        "asked": masks(asked),
     }
     if for_counter:
         message = _(
-            "Délivrance refusée : quota hebdomadaire de %(quota)d masques, déjà %(received)d reçu(s) cette "
-            "semaine (toutes officines) et %(held)d en option ailleurs ; il reste %(remaining)d masque(s), "
-            "%(asked)d demandé(s)."
+            "Délivrance refusée : il reste %(remaining)s cette semaine pour une demande de %(asked)s "
+            "(quota hebdomadaire : %(quota)s ; déjà remis, toutes officines : %(received)s ; "
+            "en option ailleurs : %(held)s)."
         )
     else:
         message = _(
-            "Quota atteint : %(quota)d masques par semaine, %(received)d déjà reçu(s) "
-            "et %(held)d en option ; "
-            "il vous reste %(remaining)d masque(s) cette semaine, %(asked)d demandé(s)."
+            "Quota atteint : il vous reste %(remaining)s cette semaine pour une demande de %(asked)s "
+            "(quota hebdomadaire : %(quota)s ; déjà remis : %(received)s ; en option : %(held)s)."
         )
     return QuotaExceeded(message % values)
 
@@ -313,7 +313,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None,
                     code="already_reserved",
                 )
             received, held = quotas.usage(
-                professional_id=professional.pk, product_id=product.pk, period_start=period
+                professional_id=professional.pk, product_id=product.pk, period_start=period, now=now
             )
             if received + held + quantity > policy.quantity:
                 raise _quota_refusal(
@@ -514,6 +514,7 @@ def dispense(
                 product_id=product.pk,
                 period_start=period,
                 exclude_reservation_id=here.pk if here else None,
+                now=now,
             )
             if received + held + quantity > policy.quantity:
                 raise _quota_refusal(

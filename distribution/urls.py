@@ -25,6 +25,7 @@ pharmacist_patterns = [
 ]
 
 professional_patterns = [
+    path("trouver-des-masques/", views.find_masks, name="find_masks"),
     path("options/nouvelle/", views.reserve, name="reserve"),
     path("options/", views.my_reservations, name="my_reservations"),
     path("options/<int:reservation_id>/annuler/", views.cancel_reservation, name="cancel_reservation"),

@@ -5,21 +5,35 @@ refusal (DomainError) is shown next to the form with its HTTP status; any other 
 up to the one HTML error path (gomask.middleware).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, role_required
-from distribution import selectors, services
-from distribution.forms import CounterSearchForm, DispenseForm, QuotaPolicyForm, ReserveForm, ShipmentForm
+from distribution import quotas, selectors, services
+from distribution.forms import (
+    DEFAULT_RADIUS_KM,
+    CounterSearchForm,
+    DispenseForm,
+    MaskSearchForm,
+    QuotaPolicyForm,
+    ReserveForm,
+    ShipmentForm,
+)
 from distribution.models import MAX_QUANTITY
 from gomask.errors import Conflict, DomainError, InvalidInput
 from gomask.middleware import refuse_on_form
-from pharmacies.selectors import pharmacies_of, pharmacy_for_member
+from pharmacies.selectors import band_label, nearest_pharmacies_with_stock, pharmacies_of, pharmacy_for_member
+from pharmacies.wording import masks
 from professionals.models import Professional
 
 PAGE_SIZE = 25
@@ -124,8 +138,12 @@ def shipment_create(request):
             else:
                 messages.success(
                     request,
-                    _("Envoi n° %(id)d enregistré : %(quantity)d masques vers %(destination)s.")
-                    % {"id": shipment.pk, "quantity": shipment.quantity, "destination": shipment.destination},
+                    _("Envoi n° %(id)d enregistré : %(quantity)s vers %(destination)s.")
+                    % {
+                        "id": shipment.pk,
+                        "quantity": masks(shipment.quantity, shipment.product),
+                        "destination": shipment.destination,
+                    },
                 )
                 return redirect("distribution:shipments")
         else:
@@ -170,9 +188,14 @@ def counter(request):
     results, status = None, 200
     if form.is_bound and form.is_valid():
         try:
-            results = selectors.find_professionals(form.cleaned_data["q"])
+            results = selectors.find_professionals(form.cleaned_data["q"], pharmacy=pharmacy)
         except DomainError as error:
             status = refuse_on_form(form, error)
+        else:
+            if results.by_number and len(results.professionals) == 1:
+                # A card read at the counter: straight to that professional.
+                url = reverse("distribution:counter_professional", args=[results.professionals[0].pk])
+                return redirect(f"{url}?pharmacie={pharmacy.pk}")
     elif form.is_bound:
         status = 400
     return render(
@@ -198,17 +221,21 @@ def counter_professional(request, professional_id: int):
     except Conflict as error:
         professional = Professional.objects.select_related("user", "practice_commune").get(pk=professional_id)
         refusal = str(error.message)
-    products = selectors.active_products()
     options_here = list(selectors.active_reservations(professional, pharmacy=pharmacy))
-    quota_rows = selectors.quota_overview(professional)
-    initial = {"product": next((row.product.code for row in quota_rows if row.policy), None)}
-    if options_here:
+    allowances = selectors.handover_allowances(professional, pharmacy)
+    # Only what may be handed over now is offered; with nothing left the form is disabled.
+    open_rows = [row for row in allowances if row.can_hand_over > 0]
+    initial = {"product": open_rows[0].product.code if open_rows else None}
+    if options_here and options_here[0].product.code in {row.product.code for row in open_rows}:
         initial = {"product": options_here[0].product.code, "quantity": options_here[0].quantity}
-    form = DispenseForm(request.POST or None, products=products, initial=initial)
+    form = DispenseForm(request.POST or None, allowances=open_rows, initial=initial)
     status = 200
     if request.method == "POST":
         if refusal:
             form.add_error(None, refusal)
+            status = 409
+        elif not open_rows:
+            form.add_error(None, _("Rien ne peut être remis maintenant : voir le détail ci-dessus."))
             status = 409
         elif form.is_valid():
             data = form.cleaned_data
@@ -225,9 +252,12 @@ def counter_professional(request, professional_id: int):
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:
-                text = _("Délivrance enregistrée : %(quantity)d %(product)s remis à %(name)s.") % {
-                    "quantity": dispensation.quantity,
-                    "product": dispensation.product.name.lower(),
+                text = ngettext(
+                    "Délivrance enregistrée : %(handed)s remis à %(name)s.",
+                    "Délivrance enregistrée : %(handed)s remis à %(name)s.",
+                    dispensation.quantity,
+                ) % {
+                    "handed": masks(dispensation.quantity, dispensation.product),
                     "name": professional.full_name,
                 }
                 if dispensation.replayed:
@@ -244,7 +274,10 @@ def counter_professional(request, professional_id: int):
             "pharmacy": pharmacy,
             "professional": professional,
             "refusal": refusal,
-            "quotas": quota_rows,
+            "allowances": allowances,
+            "nothing_left": not open_rows,
+            "stock_short": [row for row in allowances if row.limited_by == "stock"],
+            "next_week": quotas.week_start() + timedelta(days=7),
             "history": selectors.period_dispensations(professional),
             "options_here": options_here,
             "form": form,
@@ -271,13 +304,19 @@ def confirm_shipment(request, shipment_id: int):
     else:
         messages.success(
             request,
-            _("Réception confirmée : %(quantity)d masques ajoutés au stock de %(pharmacy)s.")
-            % {"quantity": shipment.quantity, "pharmacy": shipment.pharmacy.name},
+            ngettext(
+                "Réception confirmée : %(quantity)s ajouté au stock de %(pharmacy)s.",
+                "Réception confirmée : %(quantity)s ajoutés au stock de %(pharmacy)s.",
+                shipment.quantity,
+            )
+            % {"quantity": masks(shipment.quantity, shipment.product), "pharmacy": shipment.pharmacy.name},
         )
     return redirect("distribution:pharmacy_shipments")
 
 
 # --- professionals ---------------------------------------------------------------------------
+
+MASK_SEARCH_LIMIT = 30
 
 
 def _professional(request):
@@ -293,7 +332,6 @@ def reserve(request):
     from pharmacies.models import Pharmacy
 
     professional = _professional(request)
-    products = selectors.active_products()
     pharmacies = selectors.pharmacies_near(professional)
     wanted = request.POST.get("pharmacy") or request.GET.get("pharmacy")
     chosen = None
@@ -302,15 +340,20 @@ def reserve(request):
         if chosen is not None and chosen not in pharmacies:
             pharmacies = [chosen, *pharmacies]
     quota_rows = selectors.quota_overview(professional)
+    with_quota = selectors.reservable_quotas(quota_rows)
+    # Only the products the professional may still reserve this week are offered.
+    open_rows = [row for row in with_quota if row.remaining > 0]
     initial = {
         "pharmacy": chosen.pk if chosen else None,
-        "product": next((row.product.code for row in quota_rows if row.policy), None),
+        "product": open_rows[0].product.code if open_rows else None,
     }
-    if request.GET.get("product") in {product.code for product in products}:
+    if request.GET.get("product") in {row.product.code for row in open_rows}:
         initial["product"] = request.GET["product"]
-    form = ReserveForm(request.POST or None, pharmacies=pharmacies, products=products, initial=initial)
+    form = ReserveForm(request.POST or None, pharmacies=pharmacies, quota_rows=open_rows, initial=initial)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not open_rows:
+        status = 409
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -326,10 +369,9 @@ def reserve(request):
             else:
                 messages.success(
                     request,
-                    _("Option enregistrée : %(quantity)d %(product)s à %(pharmacy)s, jusqu'au %(expires)s.")
+                    _("Option enregistrée : %(quantity)s à %(pharmacy)s, jusqu'au %(expires)s.")
                     % {
-                        "quantity": reservation.quantity,
-                        "product": reservation.product.name.lower(),
+                        "quantity": masks(reservation.quantity, reservation.product),
                         "pharmacy": reservation.pharmacy.name,
                         "expires": _local(reservation.expires_at),
                     },
@@ -339,15 +381,17 @@ def reserve(request):
             status = 400
     stock_here = []
     if chosen is not None:
-        stock_here = [(product, selectors.available_at(chosen, product)) for product in products]
+        stock_here = [(row.product, selectors.available_at(chosen, row.product)) for row in with_quota]
     return render(
         request,
         "distribution/reserve.html",
         {
-            "form": form,
+            "form": form if open_rows else None,
             "chosen": chosen,
             "stock_here": stock_here,
             "quotas": quota_rows,
+            "has_quota": bool(with_quota),
+            "next_week": quotas.week_start() + timedelta(days=7),
             "max_quantity": MAX_QUANTITY,
         },
         status=status,
@@ -382,8 +426,15 @@ def cancel_reservation(request, reservation_id: int):
     else:
         messages.success(
             request,
-            _("Option annulée : les %(quantity)d masques sont remis à disposition à %(pharmacy)s.")
-            % {"quantity": reservation.quantity, "pharmacy": reservation.pharmacy.name},
+            ngettext(
+                "Option annulée : %(quantity)s est remis à disposition à %(pharmacy)s.",
+                "Option annulée : %(quantity)s sont remis à disposition à %(pharmacy)s.",
+                reservation.quantity,
+            )
+            % {
+                "quantity": masks(reservation.quantity, reservation.product),
+                "pharmacy": reservation.pharmacy.name,
+            },
         )
     return redirect("distribution:my_reservations")
 
@@ -400,3 +451,73 @@ def my_history(request):
             "page": _page(request, selectors.dispensations_of(professional)),
         },
     )
+
+
+@require_GET
+@role_required(*PROFESSIONAL)
+def find_masks(request):
+    """Health professionals: pharmacies with stock near their practice or a commune, map and list."""
+    professional = _professional(request)
+    quota_rows = selectors.reservable_quotas(selectors.quota_overview(professional))
+    form = MaskSearchForm(request.GET or None, quota_rows=quota_rows)
+    rows, origin = [], None
+    product_code, radius_km = form.default_product, DEFAULT_RADIUS_KM
+    if quota_rows and (not form.is_bound or form.is_valid()):
+        data = form.cleaned_data if form.is_bound else {}
+        product_code = data.get("product") or form.default_product
+        radius_km = data.get("radius") or DEFAULT_RADIUS_KM
+        place = data.get("place")
+        if place is not None:
+            origin = {"latitude": place.latitude, "longitude": place.longitude, "label": place.name}
+        else:
+            origin = {
+                "latitude": professional.latitude,
+                "longitude": professional.longitude,
+                "label": _("Votre lieu d'exercice"),
+            }
+        rows = nearest_pharmacies_with_stock(
+            latitude=origin["latitude"],
+            longitude=origin["longitude"],
+            product_code=product_code,
+            radius_km=radius_km,
+            limit=MASK_SEARCH_LIMIT,
+        )
+        for row in rows:
+            row["band_label"] = band_label(row["band"], row["sold_out"])
+    chosen_quota = next((row for row in quota_rows if row.product.code == product_code), None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "origin": origin,
+        "has_quota": bool(quota_rows),
+        "chosen_quota": chosen_quota,
+        # No "Réserver une option" link when nothing is left of the week's quota for the product.
+        "may_reserve": chosen_quota is not None and chosen_quota.remaining > 0,
+        "next_week": quotas.week_start() + timedelta(days=7),
+        "product_code": product_code,
+        "radius_km": radius_km,
+        "map_points": _map_points(rows),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    status = 200 if origin or not quota_rows else 400
+    return render(request, "distribution/find_masks.html", context, status=status)
+
+
+def _map_points(rows: list[dict]) -> list[dict]:
+    """What the map's markers need (the band, never the exact count): same data as the list."""
+    return [
+        {
+            "id": row["pharmacy_id"],
+            "name": row["name"],
+            "address": f"{row['address']}, {row['commune']}",
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "distance_km": row["distance_km"],
+            "band": row["band"],
+            "band_label": row["band_label"],
+            "sold_out": row["sold_out"],
+            "updated_at": timezone.localtime(row["updated_at"]).strftime("%d/%m/%Y %H:%M"),
+        }
+        for row in rows
+    ]

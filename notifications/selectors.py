@@ -20,6 +20,8 @@ RECIPIENT_FIELDS = (
     "pref_email",
     "pref_sms",
     "pref_portal",
+    "profession",
+    "practice_commune__region_id",
 )
 
 

@@ -36,6 +36,7 @@ from notifications.models import (
 )
 from notifications.tokens import read_unsubscribe_token
 from pharmacies.models import MovementKind
+from pharmacies.wording import enumerate_fr, masks, pharmacy_label
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
 
@@ -64,24 +65,61 @@ def _lock_arrival_window(pharmacy_id: int) -> None:
     locks.advisory_lock("arrival-window", pharmacy_id)
 
 
-def arrival_message(notice: ArrivalNotice) -> tuple[str, str, str]:
-    """(subject, body, url) of the message announcing `notice`."""
+def arrival_message(
+    notice: ArrivalNotice, notices: list[ArrivalNotice] | None = None
+) -> tuple[str, str, str]:
+    """(subject, body, url) of the message announcing `notice`, summing up `notices`.
+
+    `notices` are the arrivals of the same pharmacy in the notification window (including
+    `notice`) of the products the recipient may receive: the message adds them up per product
+    ("vient de recevoir 150 masques chirurgicaux (type II/IIR) et 40 masques FFP2") instead of
+    telling only the last one; the stock available is the latest known for each product.
+    """
     pharmacy = notice.pharmacy
+    notices = sorted(notices or [notice], key=lambda row: (row.created_at, row.pk))
+    received: dict[int, int] = {}
+    latest: dict[int, ArrivalNotice] = {}
+    for row in notices:
+        received[row.product_id] = received.get(row.product_id, 0) + row.quantity
+        latest[row.product_id] = row
+    order = sorted(latest, key=lambda product_id: latest[product_id].product.code, reverse=True)
     subject = _("Masques disponibles à %(pharmacy)s") % {"pharmacy": pharmacy.name}
     body = _(
-        "%(pharmacy)s (%(commune)s) vient de recevoir %(quantity)d masques (%(product)s). "
-        "Disponibles à cet instant : %(available)d masques (indicatif). "
+        "%(pharmacy)s vient de recevoir %(received)s. "
+        "Disponibles à cet instant : %(available)s (indicatif). "
         "Posez une option de retrait depuis le portail, puis présentez-vous au comptoir "
         "avec votre carte professionnelle."
     ) % {
-        "pharmacy": pharmacy.name,
-        "commune": pharmacy.commune.name,
-        "product": notice.product.name,
-        "quantity": notice.quantity,
-        "available": max(notice.available, 0),
+        "pharmacy": pharmacy_label(pharmacy),
+        "received": enumerate_fr([masks(received[pid], latest[pid].product) for pid in order]),
+        "available": enumerate_fr(
+            [masks(max(latest[pid].available, 0), latest[pid].product) for pid in order]
+        ),
     }
     url = reverse("notifications:arrival", args=[notice.pk])
     return subject, body, url
+
+
+def _receivable_products(recipients: list[dict], product_ids: set[int], *, on) -> dict[tuple, frozenset]:
+    """For each (profession, practice region) of `recipients`: which of `product_ids` they may
+    receive, i.e. have a quota above zero for today (the quota is looked up like a handover's)."""
+    from distribution.quotas import policy_in_force
+
+    allowed = {}
+    for key in {(row["profession"], row["practice_commune__region_id"]) for row in recipients}:
+        profession, region_code = key
+        allowed[key] = frozenset(
+            product_id
+            for product_id in product_ids
+            if (
+                policy := policy_in_force(
+                    profession=profession, product_id=product_id, region_code=region_code, on=on
+                )
+            )
+            is not None
+            and policy.quantity > 0
+        )
+    return allowed
 
 
 def record_stock_arrival(*, movement) -> ArrivalNotice:
@@ -105,10 +143,16 @@ def record_stock_arrival(*, movement) -> ArrivalNotice:
         available=movement.on_hand_after - movement.reserved_after,
     )
     notice = ArrivalNotice.objects.select_related("pharmacy__commune", "product").get(pk=notice.pk)
-    subject, body, url = arrival_message(notice)
     _lock_arrival_window(movement.pharmacy_id)
     now = timezone.now()
     window = settings.NOTIFICATIONS_ARRIVAL_WINDOW
+    in_window = [notice]
+    if window:
+        in_window += list(
+            ArrivalNotice.objects.filter(pharmacy_id=movement.pharmacy_id, created_at__gte=now - window)
+            .exclude(pk=notice.pk)
+            .select_related("product")
+        )
     latest: dict[tuple[int, str], tuple[int, str]] = {}
     if window:
         recent = (
@@ -122,9 +166,29 @@ def record_stock_arrival(*, movement) -> ArrivalNotice:
         )
         for delivery_id, professional_id, channel, status in recent:
             latest[(professional_id, channel)] = (delivery_id, status)
-    new_rows, refresh_pending, refresh_portal = [], [], []
+    new_rows: list[Delivery] = []
+    refresh_pending: dict[tuple, list[int]] = {}
+    refresh_portal: dict[tuple, list[int]] = {}
     recipients = selectors.recipient_rows(selectors.referenced_professionals(movement.pharmacy_id))
+    # Only professionals with a quota for this product are told; each one's message sums up the
+    # window's arrivals of the products they may receive.
+    receivable = _receivable_products(
+        recipients, {row.product_id for row in in_window}, on=timezone.localdate(now)
+    )
+    recipients = [
+        row
+        for row in recipients
+        if notice.product_id in receivable[(row["profession"], row["practice_commune__region_id"])]
+    ]
+    bodies: dict[frozenset, tuple[str, str, str]] = {}
+    for products in set(receivable.values()):
+        if notice.product_id in products:
+            bodies[products] = arrival_message(
+                notice, [row for row in in_window if row.product_id in products]
+            )
     for recipient in recipients:
+        message = bodies[receivable[(recipient["profession"], recipient["practice_commune__region_id"])]]
+        subject, body, url = message
         for channel, address, user_id in _channels(recipient):
             previous = latest.get((recipient["id"], channel))
             if previous is None:
@@ -145,18 +209,19 @@ def record_stock_arrival(*, movement) -> ArrivalNotice:
                         enqueued_at=now,
                     )
                 )
+                continue
             elif previous[1] == DeliveryStatus.PENDING:
-                refresh_pending.append(previous[0])
+                refresh_pending.setdefault(message, []).append(previous[0])
             elif channel == Channel.PORTAL and previous[1] == DeliveryStatus.SENT:
-                refresh_portal.append(previous[0])
+                refresh_portal.setdefault(message, []).append(previous[0])
             # An e-mail or SMS already sent (or being sent) in the window is not repeated.
     Delivery.objects.bulk_create(new_rows, batch_size=2000)
-    if refresh_pending:
-        Delivery.objects.filter(pk__in=refresh_pending, status=DeliveryStatus.PENDING).update(
+    for (subject, body, url), ids in refresh_pending.items():
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
             subject=subject, body=body, url=url, arrival=notice, updated_at=now
         )
-    if refresh_portal:
-        Notification.objects.filter(delivery_id__in=refresh_portal).update(
+    for (subject, body, url), ids in refresh_portal.items():
+        Notification.objects.filter(delivery_id__in=ids).update(
             title=subject, body=body, url=url, read_at=None, updated_at=now
         )
     notice.recipients = len(recipients)
@@ -523,7 +588,7 @@ def queue_stockout_summaries(*, today=None) -> int:
         }
         if levels:
             lines = [
-                f"- {level.pharmacy.name} ({level.pharmacy.commune.name}, {level.pharmacy.departement_id}) : "
+                f"- {pharmacy_label(level.pharmacy)} ({level.pharmacy.departement_id}) : "
                 f"{level.product.name}" + (_(" — déclarée épuisée") if level.sold_out_at else "")
                 for level in levels[:500]
             ]
@@ -574,14 +639,15 @@ def queue_option_reminders(*, now=None) -> int:
     for reservation in due.iterator(chunk_size=500):
         recipients = selectors.recipient_rows(Professional.objects.filter(pk=reservation.professional_id))
         expires = reservation.expires_at
-        subject = _("Votre option de %(quantity)d masques expire demain") % {"quantity": reservation.quantity}
+        subject = _("Votre option de %(quantity)s expire demain") % {
+            "quantity": masks(reservation.quantity, reservation.product)
+        }
         body = _(
-            "Votre option de %(quantity)d %(product)s à %(pharmacy)s expire le %(date)s à %(time)s. "
+            "Votre option de %(quantity)s à %(pharmacy)s expire le %(date)s à %(time)s. "
             "Passez au comptoir avant cette heure, sinon les masques seront remis en stock."
         ) % {
-            "quantity": reservation.quantity,
-            "product": reservation.product.name.lower(),
-            "pharmacy": reservation.pharmacy.name,
+            "quantity": masks(reservation.quantity, reservation.product),
+            "pharmacy": pharmacy_label(reservation.pharmacy),
             "date": clock.format_date(expires),
             "time": clock.format_time(expires),
         }

@@ -1,5 +1,6 @@
 """Input shape of the pharmacist's stock forms; the rules live in pharmacies.services."""
 
+import json
 import uuid
 
 from django import forms
@@ -9,6 +10,7 @@ from gomask.cleaning import MAX_QUANTITY
 from pharmacies.models import ArrivalSource
 from pharmacies.selectors import active_products
 from pharmacies.services import Unit
+from pharmacies.wording import enumerate_fr, masks
 
 
 def product_choices():
@@ -34,6 +36,27 @@ class ArrivalForm(OneTimeForm):
     unit = forms.ChoiceField(label=_("Unité"), choices=Unit.choices, initial=Unit.MASK)
     source = forms.ChoiceField(label=_("Provenance"), choices=ArrivalSource.choices)
     note = forms.CharField(label=_("Remarque (facultatif)"), max_length=255, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("Oui, c'est une seconde livraison : l'enregistrer aussi"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, ask_confirmation=False, **kwargs):
+        """`ask_confirmation`: show the confirmation box (after a PossibleDuplicate refusal)."""
+        super().__init__(*args, **kwargs)
+        products = active_products()
+        # The box size is shown before saving: in the unit's help and, with JavaScript, as the
+        # conversion next to the quantity (static/js/pharmacies/arrival.js).
+        self.fields["unit"].help_text = _("Une boîte : %(sizes)s.") % {
+            "sizes": enumerate_fr([masks(product.box_size, product) for product in products])
+        }
+        self.fields["unit"].widget.attrs["data-box-sizes"] = json.dumps(
+            {product.code: product.box_size for product in products}
+        )
+        self.fields["quantity"].widget.attrs["aria-describedby"] = "arrival-conversion"
+        if ask_confirmation:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
 
 class InventoryCountForm(OneTimeForm):

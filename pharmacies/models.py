@@ -53,7 +53,9 @@ class Pharmacy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.commune.name})"
+        from pharmacies.wording import pharmacy_label
+
+        return pharmacy_label(self)
 
 
 class MembershipStatus(models.TextChoices):

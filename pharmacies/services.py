@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from pharmacies.models import (
 )
 from pharmacies.selectors import active_product, is_owner, pharmacy_for_member
 from pharmacies.stock import lock_level, lock_levels, record_movement
+from pharmacies.wording import masks
 from territories.geocoding import geocode_address
 
 
@@ -146,6 +148,17 @@ class Unit(models.TextChoices):
     BOX = "box", gettext_lazy("boîtes")
 
 
+class PossibleDuplicate(Conflict):
+    """An arrival identical to one the same person declared minutes ago: asked to confirm."""
+
+    code = "possible_duplicate"
+
+
+# An identical arrival by the same person within this delay is most likely the same delivery
+# entered twice (Back, then the form sent again): it is recorded only once confirmed.
+DUPLICATE_ARRIVAL_WINDOW = timedelta(minutes=10)
+
+
 class AlreadySubmitted(Conflict):
     code = "already_submitted"
     default_message = gettext_lazy(
@@ -188,24 +201,42 @@ def claim_form_token(form_token, *, actor) -> None:
 @retry_on_contention
 @transaction.atomic
 def declare_arrival(
-    *, actor, pharmacy_id, product_code, quantity, unit=Unit.MASK, source, note="", form_token=None
+    *,
+    actor,
+    pharmacy_id,
+    product_code,
+    quantity,
+    unit=Unit.MASK,
+    source,
+    note="",
+    form_token=None,
+    confirm_duplicate=True,
 ) -> StockMovement:
-    """Masks received by the pharmacy (entered in masks or in boxes), with their source."""
+    """Masks received by the pharmacy (entered in masks or in boxes), with their source.
+
+    With `confirm_duplicate=False` (the pharmacist's form, until its confirmation box is ticked),
+    an arrival identical (product, masks, source) to one the same person recorded in the last
+    DUPLICATE_ARRIVAL_WINDOW is refused with PossibleDuplicate: a person pressing Back and sending
+    the form again. Programs (the API, shipments) guard their retries with an idempotency key.
+    """
     pharmacy = _member_pharmacy(actor, pharmacy_id)
     product = active_product(product_code)
     if unit not in Unit.values:
         raise InvalidInput(_("Unité inconnue : masques ou boîtes."), code="invalid_unit", field="unit")
-    masks = clean_quantity(quantity)
+    masks_count = clean_quantity(quantity)
     if unit == Unit.BOX:
-        masks = clean_quantity(masks * product.box_size)
+        masks_count = clean_quantity(masks_count * product.box_size)
     if source not in ArrivalSource.values:
         raise InvalidInput(_("Provenance inconnue."), code="invalid_source", field="source")
     claim_form_token(form_token, actor=actor)
     level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
+    # Checked under the level's lock, so two identical submissions at once queue here too.
+    if not confirm_duplicate:
+        _refuse_unconfirmed_duplicate(actor=actor, level=level, masks_count=masks_count, source=source)
     movement = record_movement(
         level=level,
         kind=MovementKind.ARRIVAL,
-        on_hand_delta=masks,
+        on_hand_delta=masks_count,
         source=source,
         reason=str(note or "").strip()[:255],
         actor=actor,
@@ -214,6 +245,36 @@ def declare_arrival(
     # notifications registers its receiver in pharmacies.hooks (see NotificationsConfig.ready).
     announce_arrival(movement)
     return movement
+
+
+def _refuse_unconfirmed_duplicate(*, actor, level, masks_count: int, source: str) -> None:
+    since = timezone.now() - DUPLICATE_ARRIVAL_WINDOW
+    previous = (
+        StockMovement.objects.filter(
+            level=level,
+            kind=MovementKind.ARRIVAL,
+            on_hand_delta=masks_count,
+            source=source,
+            actor=actor,
+            created_at__gte=since,
+            corrections__isnull=True,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if previous is not None:
+        raise PossibleDuplicate(
+            _(
+                "Vous avez déjà enregistré une arrivée identique à %(time)s (%(masks)s, %(source)s). "
+                "S'il s'agit bien d'une seconde livraison, cochez la confirmation et envoyez à nouveau."
+            )
+            % {
+                "time": timezone.localtime(previous.created_at).strftime("%H:%M"),
+                "masks": masks(masks_count, level.product),
+                "source": ArrivalSource(source).label,
+            },
+            field="confirm_duplicate",
+        )
 
 
 @retry_on_contention

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gomask.errors import Conflict
 from pharmacies.models import MovementKind, StockLevel, StockMovement
+from pharmacies.wording import masks
 
 LevelKey = tuple[int, int]  # (pharmacy_id, product_id)
 
@@ -86,8 +88,12 @@ def record_movement(
     new_reserved = level.reserved + reserved_delta
     if new_on_hand < 0 or new_reserved > new_on_hand:
         raise InsufficientStock(
-            _("Stock insuffisant : %(available)d %(product)s disponible(s) dans cette officine.")
-            % {"available": max(level.available, 0), "product": level.product.name.lower()}
+            ngettext(
+                "Stock insuffisant : %(available)s disponible dans cette officine.",
+                "Stock insuffisant : %(available)s disponibles dans cette officine.",
+                max(level.available, 0),
+            )
+            % {"available": masks(max(level.available, 0), level.product)}
         )
     if new_reserved < 0:
         raise Conflict(_("Cette option a déjà été levée."), code="nothing_to_release")

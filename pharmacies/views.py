@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import PHARMACIST, role_required
 from gomask.errors import DomainError
 from gomask.middleware import refuse_on_form
 from pharmacies import forms, selectors, services
+from pharmacies.wording import masks
 
 NEARBY_RADIUS_KM = 50
 NEARBY_LIMIT = 20
@@ -91,6 +93,12 @@ def _declare(request, pharmacy_id, form_class, prefix, form_name, action, succes
     except services.AlreadySubmitted as exc:
         messages.info(request, exc.message)
         return redirect("pharmacies:stock", pharmacy_id=pharmacy.pk)
+    except services.PossibleDuplicate as exc:
+        # The same form again, now with the confirmation box, and why it is asked.
+        form = form_class(request.POST, prefix=prefix, ask_confirmation=True)
+        form.is_valid()
+        status = refuse_on_form(form, exc)
+        return _stock_page(request, pharmacy, status=status, **{form_name: form})
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return _stock_page(request, pharmacy, status=status, **{form_name: form})
@@ -113,24 +121,24 @@ def declare_arrival(request, pharmacy_id: int):
             source=data["source"],
             note=data["note"],
             form_token=data["form_token"],
+            confirm_duplicate=data["confirm_duplicate"],
         )
 
-    return _declare(
-        request,
-        pharmacy_id,
-        forms.ArrivalForm,
-        "arrival",
-        "arrival_form",
-        action,
-        lambda movement: (
-            _("Arrivée enregistrée : %(count)d %(product)s. Stock : %(after)d.")
-            % {
-                "count": movement.on_hand_delta,
-                "product": movement.product.name,
-                "after": movement.on_hand_after,
-            }
-        ),
-    )
+    def success(movement):
+        arrived = masks(movement.on_hand_delta, movement.product)
+        if request.POST.get("arrival-unit") == services.Unit.BOX:
+            boxes = movement.on_hand_delta // movement.product.box_size
+            arrived = ngettext(
+                "%(masks)s (%(boxes)d boîte de %(size)d)",
+                "%(masks)s (%(boxes)d boîtes de %(size)d)",
+                boxes,
+            ) % {"masks": arrived, "boxes": boxes, "size": movement.product.box_size}
+        return _("Arrivée enregistrée : %(arrived)s. Stock : %(after)s.") % {
+            "arrived": arrived,
+            "after": masks(movement.on_hand_after),
+        }
+
+    return _declare(request, pharmacy_id, forms.ArrivalForm, "arrival", "arrival_form", action, success)
 
 
 @require_POST
@@ -155,12 +163,8 @@ def declare_count(request, pharmacy_id: int):
         "count_form",
         action,
         lambda movement: (
-            _("Inventaire enregistré : %(after)d %(product)s (écart %(delta)+d).")
-            % {
-                "after": movement.on_hand_after,
-                "product": movement.product.name,
-                "delta": movement.on_hand_delta,
-            }
+            _("Inventaire enregistré : %(after)s (écart %(delta)+d).")
+            % {"after": masks(movement.on_hand_after, movement.product), "delta": movement.on_hand_delta}
         ),
     )
 
@@ -188,11 +192,10 @@ def declare_loss(request, pharmacy_id: int):
         "loss_form",
         action,
         lambda movement: (
-            _("Perte enregistrée : %(count)d %(product)s. Stock : %(after)d.")
+            _("Perte enregistrée : %(lost)s. Stock : %(after)s.")
             % {
-                "count": -movement.on_hand_delta,
-                "product": movement.product.name,
-                "after": movement.on_hand_after,
+                "lost": masks(-movement.on_hand_delta, movement.product),
+                "after": masks(movement.on_hand_after),
             }
         ),
     )
@@ -216,9 +219,8 @@ def transfer(request, pharmacy_id: int):
 
     def success(movements):
         outgoing, _incoming = movements
-        return _("Transfert enregistré : %(count)d %(product)s vers %(to)s.") % {
-            "count": -outgoing.on_hand_delta,
-            "product": outgoing.product.name,
+        return _("Transfert enregistré : %(sent)s vers %(to)s.") % {
+            "sent": masks(-outgoing.on_hand_delta, outgoing.product),
             "to": outgoing.counterpart.name,
         }
 

@@ -7,5 +7,4 @@ app_name = "professionals"
 urlpatterns = [
     path("", views.home, name="home"),
     path("officine/", views.reference, name="reference"),
-    path("trouver-des-masques/", views.find_masks, name="find_masks"),
 ]

@@ -1,17 +1,13 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROFESSIONAL, role_required
 from gomask.errors import DomainError, InvalidInput
-from pharmacies.selectors import band_label, nearest_pharmacies, nearest_pharmacies_with_stock
+from pharmacies.selectors import nearest_pharmacies
 from professionals import forms, selectors, services
 
-SEARCH_LIMIT = 30
 REFERENCING_CHOICES = 15
 
 
@@ -72,65 +68,3 @@ def reference(request):
         "max_km": services.REFERENCING_MAX_KM,
     }
     return render(request, "professionals/reference.html", context, status=status)
-
-
-@require_GET
-@role_required(*PROFESSIONAL)
-def find_masks(request):
-    """Health professionals: pharmacies with stock near their practice or a commune, map and list."""
-    professional = _professional(request)
-    form = forms.MaskSearchForm(request.GET or None)
-    rows, origin = [], None
-    product_code, radius_km = forms.DEFAULT_PRODUCT, forms.DEFAULT_RADIUS_KM
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
-        product_code = data.get("product") or forms.DEFAULT_PRODUCT
-        radius_km = data.get("radius") or forms.DEFAULT_RADIUS_KM
-        place = data.get("place")
-        if place is not None:
-            origin = {"latitude": place.latitude, "longitude": place.longitude, "label": place.name}
-        else:
-            origin = {
-                "latitude": professional.latitude,
-                "longitude": professional.longitude,
-                "label": _("Votre lieu d'exercice"),
-            }
-        rows = nearest_pharmacies_with_stock(
-            latitude=origin["latitude"],
-            longitude=origin["longitude"],
-            product_code=product_code,
-            radius_km=radius_km,
-            limit=SEARCH_LIMIT,
-        )
-        for row in rows:
-            row["band_label"] = band_label(row["band"], row["sold_out"])
-    context = {
-        "form": form,
-        "rows": rows,
-        "origin": origin,
-        "product_code": product_code,
-        "radius_km": radius_km,
-        "map_points": _map_points(rows),
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-    }
-    return render(request, "professionals/find_masks.html", context, status=200 if origin else 400)
-
-
-def _map_points(rows: list[dict]) -> list[dict]:
-    """What the map's markers need (the band, never the exact count): same data as the list."""
-    return [
-        {
-            "id": row["pharmacy_id"],
-            "name": row["name"],
-            "address": f"{row['address']}, {row['commune']}",
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "distance_km": row["distance_km"],
-            "band": row["band"],
-            "band_label": row["band_label"],
-            "sold_out": row["sold_out"],
-            "updated_at": timezone.localtime(row["updated_at"]).strftime("%d/%m/%Y %H:%M"),
-        }
-        for row in rows
-    ]

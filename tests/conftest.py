@@ -36,11 +36,14 @@ TOULOUSE = "31555"
 
 @pytest.fixture
 def products(db):
-    """The default products (data migration), recreated if a transactional test flushed them."""
+    """The default products and DGS-urgent quotas (data migrations), recreated if a transactional
+    test flushed them (arrival notices go only to professionals with a quota for the product)."""
+    from distribution.quotas import ensure_default_quota_policies
     from pharmacies.catalogue import ensure_products
     from pharmacies.models import Product
 
     ensure_products()
+    ensure_default_quota_policies()
     return {product.code: product for product in Product.objects.all()}
 
 

@@ -81,6 +81,6 @@ def test_public_menu_entries_open_for_anonymous_visitors(client, occitanie, url_
 
 def test_only_the_most_specific_menu_entry_is_marked_current(client, nurse):
     client.force_login(nurse)
-    response = client.get(reverse("professionals:find_masks"))
+    response = client.get(reverse("distribution:find_masks"))
     current = [item["label"] for item in response.context["nav_items"] if item["active"]]
     assert current == ["Trouver des masques"]

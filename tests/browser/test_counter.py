@@ -26,17 +26,17 @@ def test_a_pharmacist_finds_the_professional_and_hands_over_fulfilling_the_optio
         actor=nurse, pharmacy_id=riscle_pharmacy.pk, product_code="surgical", quantity=12
     )
     log_in(page, riscle_pharmacist.email, PASSWORD)
-    _find(page, nurse.professional.rpps)
-    page.get_by_role("link", name="LAFITTE Claire").click()
+    _find(page, nurse.professional.rpps)  # one card number: straight to the professional
     page.get_by_role("heading", name="Claire LAFITTE").wait_for()
-    assert page.get_by_test_id("remaining-surgical").inner_text() == "6"  # 18 - 12 held here
-    page.get_by_text("Option active : 12").wait_for()
+    # 18 - 12 held here + the 12 of the option here, which the handover converts
+    assert page.get_by_test_id("can-hand-over-surgical").get_attribute("data-count") == "18"
+    page.get_by_text("Option active ici : 12 masques").wait_for()
     assert page.get_by_label("Nombre de masques remis").input_value() == "12"
     page.get_by_label("Identité vérifiée").check()
     page.get_by_role("button", name="Enregistrer la délivrance").click()
     page.get_by_text("Délivrance enregistrée : 12").wait_for()
-    assert page.get_by_test_id("remaining-surgical").inner_text() == "6"
-    page.get_by_role("table", name="Masques déjà remis cette semaine").wait_for()
+    assert page.get_by_test_id("can-hand-over-surgical").get_attribute("data-count") == "6"
+    page.get_by_role("list", name="Masques déjà remis cette semaine").wait_for()
 
     option.refresh_from_db()
     assert option.status == ReservationStatus.FULFILLED
@@ -68,12 +68,10 @@ def test_a_refusal_is_stated_plainly_when_the_quota_is_used_up_elsewhere(
     log_in(page, riscle_pharmacist.email, PASSWORD)
     _find(page, "Lafitte")
     page.get_by_role("link", name="LAFITTE Claire").click()
-    assert page.get_by_test_id("remaining-surgical").inner_text() == "0"
+    assert page.get_by_test_id("can-hand-over-surgical").get_attribute("data-count") == "0"
     page.get_by_text("Pharmacie du Capitole").wait_for()  # history across pharmacies
-    assert page.get_by_label("Produit").input_value() == "surgical"  # the product with a quota
-    page.get_by_label("Nombre de masques remis").fill("6")
-    page.get_by_label("Identité vérifiée").check()
-    page.get_by_role("button", name="Enregistrer la délivrance").click()
-    page.get_by_role("alert").filter(has_text="Délivrance refusée").wait_for()
+    page.get_by_role("alert").filter(has_text="Rien ne peut être remis maintenant").wait_for()
+    page.get_by_text("Limité par le quota de la semaine.").wait_for()
+    assert page.get_by_role("button", name="Enregistrer la délivrance").is_disabled()
     assert Dispensation.objects.count() == 1
     assert Reservation.objects.count() == 0

@@ -40,5 +40,5 @@ def test_an_option_beyond_the_quota_is_refused_plainly(
     page.goto(f"/professionnel/options/nouvelle/?pharmacy={riscle_pharmacy.pk}&product=surgical")
     page.get_by_label("Nombre de masques").fill("30")
     page.get_by_role("button", name="Poser l'option").click()
-    page.get_by_role("alert").filter(has_text="Quota atteint").wait_for()
+    page.get_by_text("Il vous reste 18 masques cette semaine : demandez-en au plus 18.").wait_for()
     assert Reservation.objects.count() == 0

@@ -64,13 +64,14 @@ def test_the_counter_finds_a_professional_by_rpps_or_name_and_shows_the_remainin
     client, riscle_pharmacist, riscle_pharmacy, nurse, quota_policies
 ):
     client.force_login(riscle_pharmacist)
-    by_number = client.get(reverse("distribution:counter"), {"q": nurse.professional.rpps})
+    by_number = client.get(reverse("distribution:counter"), {"q": nurse.professional.rpps}, follow=True)
     by_name = client.get(reverse("distribution:counter"), {"q": "lafit"})
     for response in (by_number, by_name):
         assert response.status_code == 200
-        assert "LAFITTE Claire" in response.content.decode()
+        assert "LAFITTE" in response.content.decode()
+    assert by_number.redirect_chain  # one card number opens the professional directly
     page = client.get(reverse("distribution:counter_professional", args=[nurse.professional.pk]))
-    assert 'data-testid="remaining-surgical"><strong>18</strong>' in page.content.decode()
+    assert 'data-testid="can-hand-over-surgical" data-count="0"' in page.content.decode()  # no stock here
 
 
 @pytest.mark.parametrize("query", ["1234567890", "12345678901", "a"])
@@ -131,7 +132,7 @@ def test_the_handover_form_refuses_bad_quantities_and_writes_nothing(
     assert _counts() == before
 
 
-def test_the_handover_form_states_a_quota_refusal_with_409(
+def test_the_handover_form_refuses_more_than_the_quota_allows_before_the_service(
     client, riscle_pharmacist, riscle_pharmacy, nurse, quota_policies, products
 ):
     stock(riscle_pharmacy, products["surgical"], 30)
@@ -146,13 +147,21 @@ def test_the_handover_form_states_a_quota_refusal_with_409(
             "idempotency_key": "k",
         },
     )
-    assert response.status_code == 409
-    assert "Délivrance refusée" in response.content.decode()
+    assert response.status_code == 400
+    assert "Vous pouvez remettre au plus 18 masques maintenant" in response.content.decode()
+    assert not Dispensation.objects.exists()
 
 
 def test_the_reserve_page_prefills_pharmacy_and_product_and_shows_stock(
     client, nurse, riscle_pharmacy, quota_policies, products
 ):
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    QuotaPolicy.objects.create(
+        profession="infirmier", product=products["ffp2"], quantity=10, effective_from=date(2020, 3, 1)
+    )
     stock(riscle_pharmacy, products["ffp2"], 40)
     client.force_login(nurse)
     response = client.get(

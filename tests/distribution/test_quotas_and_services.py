@@ -330,7 +330,7 @@ def test_a_handover_is_refused_when_the_weekly_quota_is_used_up_elsewhere(
     stock(toulouse_pharmacy, products["surgical"], 50)
     _dispense(toulouse_pharmacist, toulouse_pharmacy, nurse.professional, 18)
     before = _counts()
-    with pytest.raises(services.QuotaExceeded, match="déjà 18 reçu"):
+    with pytest.raises(services.QuotaExceeded, match="déjà remis, toutes officines : 18 masques"):
         _dispense(riscle_pharmacist, riscle_pharmacy, nurse.professional, 1)
     assert _counts() == before
 
@@ -341,7 +341,7 @@ def test_an_option_elsewhere_counts_against_the_quota_at_the_counter(
     stock(riscle_pharmacy, products["surgical"], 50)
     stock(toulouse_pharmacy, products["surgical"], 50)
     services.reserve(actor=nurse, pharmacy_id=toulouse_pharmacy.pk, product_code="surgical", quantity=15)
-    with pytest.raises(services.QuotaExceeded, match="15 en option ailleurs"):
+    with pytest.raises(services.QuotaExceeded, match="en option ailleurs : 15 masques"):
         _dispense(riscle_pharmacist, riscle_pharmacy, nurse.professional, 4)
     assert _dispense(riscle_pharmacist, riscle_pharmacy, nurse.professional, 3).quantity == 3
 

@@ -37,7 +37,8 @@ def test_arrival_writes_one_row_per_referenced_professional_and_default_channel(
     assert {r.professional_id for r in rows} == {u.professional.pk for u in users}
     email = rows.filter(channel=Channel.EMAIL).first()
     assert "Pharmacie de l'Adour" in email.subject
-    assert "Disponibles à cet instant : 120 masques" in email.body and "Masque chirurgical" in email.body
+    assert "vient de recevoir 120 masques chirurgicaux (type II/IIR)" in email.body
+    assert "Disponibles à cet instant : 120 masques chirurgicaux" in email.body
     assert email.url == f"/notifications/arrivee/{notice.pk}/"
     assert all(r.status == DeliveryStatus.PENDING for r in rows)
 
@@ -90,9 +91,24 @@ def test_channels_follow_each_professional_preferences(riscle_pharmacy, riscle_p
     }
 
 
+def _ffp2_quota_for_nurses_of_occitanie(products):
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    QuotaPolicy.objects.create(
+        profession="infirmier",
+        product=products["ffp2"],
+        quantity=10,
+        effective_from=date(2020, 3, 1),
+        region_id="76",
+    )
+
+
 def test_second_arrival_in_the_window_updates_the_pending_message_instead_of_repeating(
     riscle_pharmacy, riscle_pharmacist, products
 ):
+    _ffp2_quota_for_nurses_of_occitanie(products)
     referenced_users(riscle_pharmacy, 2)
     arrive(riscle_pharmacist, riscle_pharmacy, quantity=50)
     second = arrive(riscle_pharmacist, riscle_pharmacy, quantity=30, product="ffp2")
@@ -100,7 +116,44 @@ def test_second_arrival_in_the_window_updates_the_pending_message_instead_of_rep
     assert Delivery.objects.count() == 4
     notice = ArrivalNotice.objects.get(movement=second)
     assert set(Delivery.objects.values_list("arrival_id", flat=True)) == {notice.pk}
-    assert all("30 masques (Masque FFP2)" in d.body for d in Delivery.objects.all())
+    assert all(
+        "vient de recevoir 50 masques chirurgicaux (type II/IIR) et 30 masques FFP2" in d.body
+        for d in Delivery.objects.all()
+    )
+
+
+def test_several_arrivals_in_the_window_are_summed_up_not_only_the_last_one(
+    riscle_pharmacy, riscle_pharmacist, products
+):
+    referenced_users(riscle_pharmacy, 1)
+    arrive(riscle_pharmacist, riscle_pharmacy, quantity=120)
+    arrive(riscle_pharmacist, riscle_pharmacy, quantity=1)
+
+    bodies = list(Delivery.objects.values_list("body", flat=True))
+    assert len(bodies) == 2
+    assert all("vient de recevoir 121 masques chirurgicaux (type II/IIR)" in body for body in bodies)
+    assert all("Disponibles à cet instant : 121 masques" in body for body in bodies)
+
+
+def test_an_arrival_is_told_only_to_professionals_with_a_quota_for_that_product(
+    riscle_pharmacy, riscle_pharmacist, products
+):
+    (nurse,) = referenced_users(riscle_pharmacy, 1)
+    doctor = professional_user(email="medecin.riscle@exemple.fr", profession="medecin")
+    reference(doctor.professional, riscle_pharmacy)
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    QuotaPolicy.objects.create(
+        profession="medecin", product=products["ffp2"], quantity=10, effective_from=date(2020, 3, 1)
+    )
+
+    movement = arrive(riscle_pharmacist, riscle_pharmacy, quantity=40, product="ffp2")
+
+    assert set(Delivery.objects.values_list("professional_id", flat=True)) == {doctor.professional.pk}
+    assert ArrivalNotice.objects.get(movement=movement).recipients == 1
+    assert nurse.professional.pk not in set(Delivery.objects.values_list("professional_id", flat=True))
 
 
 def test_sent_email_is_not_repeated_in_the_window_but_the_portal_notification_is_refreshed(

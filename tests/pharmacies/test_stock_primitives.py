@@ -30,7 +30,7 @@ def test_taking_more_than_is_available_is_refused_and_writes_nothing(riscle_phar
     ffp2 = products["ffp2"]
     _move(riscle_pharmacy, ffp2, kind=MovementKind.ARRIVAL, on_hand_delta=10, source="regional")
     _move(riscle_pharmacy, ffp2, kind=MovementKind.RESERVATION_HOLD, reserved_delta=6)
-    with pytest.raises(InsufficientStock, match="4 masque ffp2 disponible"):
+    with pytest.raises(InsufficientStock, match="4 masques FFP2 disponibles"):
         _move(riscle_pharmacy, ffp2, kind=MovementKind.RESERVATION_HOLD, reserved_delta=5)
     level = StockLevel.objects.get(pharmacy=riscle_pharmacy, product=ffp2)
     assert (level.on_hand, level.reserved) == (10, 6)

@@ -25,7 +25,7 @@ def _stocked(insee_code, quantity, name, product="surgical"):
 
 def _search(client, user, **params):
     client.login(email=user.email, password=PASSWORD)
-    return client.get(reverse("professionals:find_masks"), params)
+    return client.get(reverse("distribution:find_masks"), params)
 
 
 def test_the_default_search_is_around_the_practice_sorted_by_distance_with_bands(client, nurse, products):
@@ -46,6 +46,13 @@ def test_the_default_search_is_around_the_practice_sorted_by_distance_with_bands
 
 
 def test_the_radius_and_product_filters_apply(client, nurse, products):
+    from datetime import date
+
+    from distribution.models import QuotaPolicy
+
+    QuotaPolicy.objects.create(
+        profession="infirmier", product=products["ffp2"], quantity=10, effective_from=date(2020, 3, 1)
+    )
     _stocked(SAINT_MONT, 12, "Pharmacie de Saint-Mont")
     _stocked(MARCIAC, 150, "Pharmacie de Marciac")
     _stocked(NOGARO, 20, "Pharmacie FFP2", product="ffp2")
@@ -97,3 +104,46 @@ def test_each_pharmacy_offers_the_reservation_link_when_the_page_exists(client, 
         assert "Réserver une option" not in html
     else:
         assert f'href="{reserve_url}?pharmacy={pharmacy.pk}&amp;product=surgical"' in html
+
+
+def test_only_products_the_professional_has_a_quota_for_are_offered_with_what_is_left(
+    client, nurse, products
+):
+    response = _search(client, nurse)
+    html = response.content.decode()
+    assert [code for code, _label in response.context["form"].fields["product"].choices] == ["surgical"]
+    assert "il vous reste 18 masques chirurgicaux (type II/IIR) cette semaine" in html
+    assert _search(client, nurse, product="ffp2").status_code == 400
+
+
+def test_no_reservation_link_once_the_weeks_quota_is_used_up(client, nurse, products):
+    pharmacy, pharmacist = _stocked(SAINT_MONT, 150, "Pharmacie de Saint-Mont")
+    from distribution.services import dispense
+
+    dispense(
+        actor=pharmacist,
+        pharmacy_id=pharmacy.pk,
+        professional_id=nurse.professional.pk,
+        product_code="surgical",
+        quantity=18,
+        identity_checked=True,
+    )
+    response = _search(client, nurse)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [row["name"] for row in response.context["rows"]] == ["Pharmacie de Saint-Mont"]
+    assert "Réserver une option" not in html
+    assert 'data-reserve-url=""' in html
+    assert "Votre quota de la semaine est atteint pour ce produit" in html
+
+
+def test_a_profession_without_any_quota_is_told_so_instead_of_offered_products(client, occitanie, products):
+    from distribution.models import QuotaPolicy
+    from tests.factories import professional_user
+
+    QuotaPolicy.objects.filter(profession="sage_femme").update(quantity=0)
+    midwife = professional_user(profession="sage_femme", email="sage.femme@exemple.fr")
+    response = _search(client, midwife)
+    assert response.status_code == 200
+    assert "Aucun quota n'est défini pour votre profession" in response.content.decode()
+    assert response.context["rows"] == []

@@ -123,11 +123,11 @@ def test_a_bad_referencing_post_is_refused_with_a_message(client, nurse, toulous
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["home", "reference", "find_masks"])
+@pytest.mark.parametrize("name", ["professionals:home", "professionals:reference", "distribution:find_masks"])
 def test_professional_pages_refuse_other_roles_and_pending_accounts(
     client, riscle_pharmacist, occitanie, name
 ):
-    url = reverse(f"professionals:{name}")
+    url = reverse(name)
     assert client.get(url).status_code == 302
     pending = professional_user(email="attente@exemple.fr", status=AccountStatus.PENDING)
     for user in [riscle_pharmacist, pending]:

@@ -69,7 +69,7 @@ def test_a_place_to_measure_distances_from_takes_a_shared_postal_code_at_once(oc
 
 def test_the_professional_mask_search_accepts_a_shared_postal_code(client, nurse, products):
     client.login(email=nurse.email, password=PASSWORD)
-    response = client.get(reverse("professionals:find_masks"), {"place": "32400"})
+    response = client.get(reverse("distribution:find_masks"), {"place": "32400"})
     assert response.status_code == 200
     assert response.context["origin"]["label"] == "Riscle"
     assert "Plusieurs communes" not in html.unescape(response.content.decode())
