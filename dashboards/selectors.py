@@ -7,7 +7,7 @@ CSV export and the API all show the same numbers.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -97,6 +97,18 @@ def freshness() -> dict[str, datetime | None]:
     """When each roll-up was last refreshed ("données arrêtées au")."""
     states = dict(RollupState.objects.values_list("name", "refreshed_at"))
     return {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A timestamp read by raw SQL, made timezone-aware.
+
+    The ORM converts what a cursor returns, raw SQL does not: psycopg gives aware datetimes,
+    but Django's SQLite backend stores UTC without an offset and its cursor gives them back
+    naive. Both mean UTC.
+    """
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, UTC)
 
 
 def _ratio(numerator, denominator, scale=100, digits=1):
@@ -246,7 +258,7 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
                 "band": band,
                 "daily_rate": round(daily, 1),
                 "days_left": days_left,
-                "updated_at": updated,
+                "updated_at": _aware(updated),
                 "at_risk": band in ("none", "low")
                 or (days_left is not None and days_left < ABOUT_TO_RUN_OUT_DAYS),
             }
