@@ -32,8 +32,9 @@ demo: migrate
 totp: venv
 	@$(PY) manage.py demo_totp
 
+# PORT also reaches the settings: e-mailed links (SITE_URL) point at the port served here.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 check-services: venv
 	@$(TEST_ENV) $(PY) scripts/check_services.py
