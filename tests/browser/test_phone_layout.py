@@ -2,43 +2,12 @@
 the screen; on a desktop (1366x900) the menu is shown without a click."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from dashboards.services import refresh_rollups
+from tests.browser.helpers import DESKTOP, PHONE, page_width, signed_in_context
 from tests.dashboards.conftest import world  # noqa: F401 (the dashboards data fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-
-
-def signed_in_context(browser, live_server, user, *, viewport, javascript=True):
-    """A browser context holding the session of `user` (the login journey has its own tests)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        base_url=live_server.url, locale="fr-FR", viewport=viewport, java_script_enabled=javascript
-    )
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort(),
-    )
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
-
-
-def page_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
