@@ -48,7 +48,7 @@ test: venv chromium check-services
 # The `make run` configuration (SQLite, tasks in-process, demo data) on a scratch database.
 SMOKE_ENV := GOMASK_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/.smoke.sqlite3 GEOCODER_BACKEND=none \
 	REDIS_URL= CELERY_BROKER_URL=
-smoke: venv
+smoke: venv chromium
 	rm -f .smoke.sqlite3
 	$(SMOKE_ENV) $(PY) manage.py migrate --noinput -v0
 	$(SMOKE_ENV) $(PY) manage.py load_territories
