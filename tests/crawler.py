@@ -1,17 +1,18 @@
 """Visit the portal as every demo role, through its menus and links, with every filter value.
 
-Used on PostgreSQL by tests/test_crawl_demo.py (`make test`) and on SQLite by
+Used on PostgreSQL by tests/browser/test_crawl_demo.py (`make test`) and on SQLite by
 scripts/smoke_make_run.py (`make smoke`), both on the data of `seed_demo`:
 
 - `crawl()` fetches pages with Django's test client (fast): from each role's landing page and
-  menu, it follows every link of the site and, on every page with a GET form (lists,
-  dashboards), each value of each <select> (each département, EPCI, product, region...).
-  A page answering 5xx, or a link answering 4xx, is a failure. Links of one URL pattern are
-  followed a few times per role (the demo has thousands of officines), filter values always.
+  menu, it follows every link of the site and, on every page so reached that has a GET form
+  (lists, dashboards), submits each value of each <select> (each département, EPCI, product,
+  region...) with the form's other fields as they are. A page answering 5xx, or a link or a
+  filter value answering 4xx, is a failure. Links of one URL pattern are followed twice per
+  role (the demo has thousands of officines; the admin's once), filter values always.
 - `check_in_browser()` opens one page per URL pattern in Chromium, with the session of the
-  role that reached it, and fails on a JavaScript error or an axe-core violation of serious
-  or critical impact. axe-core is vendored under tests/vendor (scripts/vendor_assets.sh) and
-  injected here only: it is never served to users.
+  role that reached it, and fails on a JavaScript error, an axe-core violation of serious or
+  critical impact, or (resized to 390x844) a page wider than a phone. axe-core is vendored
+  under tests/vendor (scripts/vendor_assets.sh) and injected here only: never served to users.
 """
 
 from collections import deque
@@ -51,13 +52,13 @@ class Report:
 
 
 class _Links(HTMLParser):
-    """The links of a page and the choices of its GET forms."""
+    """The links of a page and its GET forms: each form's current values and select choices."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
-        self.filters: list[tuple[str, str, str]] = []  # (form action, field name, value)
-        self._form: str | None = None  # action of the GET form we are in
+        self.forms: list[dict] = []  # {"action", "values": {name: value}, "choices": {name: [values]}}
+        self._form: dict | None = None  # the GET form we are in
         self._select: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -66,17 +67,47 @@ class _Links(HTMLParser):
             self.links.append(attrs["href"])
         elif tag == "form":
             method = (attrs.get("method") or "get").lower()
-            self._form = (attrs.get("action") or "") if method == "get" else None
-        elif tag == "select" and self._form is not None and attrs.get("name"):
+            self._form = {"action": attrs.get("action") or "", "values": {}, "choices": {}}
+            if method == "get":
+                self.forms.append(self._form)
+        elif tag == "option" and self._form is not None and self._select:
+            value = attrs.get("value") or ""
+            self._form["choices"][self._select].append(value)
+            if "selected" in attrs or self._select not in self._form["values"]:
+                self._form["values"][self._select] = value
+        elif self._form is None or not attrs.get("name"):
+            return
+        elif tag == "select":
             self._select = attrs["name"]
-        elif tag == "option" and self._select and attrs.get("value"):
-            self.filters.append((self._form, self._select, attrs["value"]))
+            self._form["choices"][self._select] = []
+        elif tag == "input" and attrs.get("type", "text") not in ("submit", "button", "checkbox", "radio"):
+            self._form["values"][attrs["name"]] = attrs.get("value") or ""
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
         elif tag == "select":
             self._select = None
+
+
+def _filter_urls(page_url: str, parser: _Links) -> list[str]:
+    """Each value of each select of each GET form, the other fields as the form would send them."""
+    urls = []
+    for form in parser.forms:
+        base = _local(page_url, form["action"] or page_url)
+        if not base:
+            continue
+        for name, values in form["choices"].items():
+            for value in values:
+                if not value:
+                    continue
+                query = {key: current for key, current in form["values"].items() if current}
+                query[name] = value
+                urls.append(f"{urlsplit(base).path}?{urlencode(sorted(query.items()))}")
+    return urls
 
 
 def _pattern(path: str) -> str | None:
@@ -141,7 +172,9 @@ def crawl(*, links_per_pattern: int = LINKS_PER_PATTERN, log=None) -> Report:
                     report.failures.append(f"{identity}: {url} (from {origin}) matches no URL pattern")
                 continue
             if origin != "filter":
-                if per_pattern.get(pattern, 0) >= links_per_pattern:
+                # Django's admin repeats one template per model: one page of each is enough.
+                limit = 1 if pattern.startswith("admin:") else links_per_pattern
+                if per_pattern.get(pattern, 0) >= limit:
                     continue
                 per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
             elif url in filtered:
@@ -174,10 +207,8 @@ def crawl(*, links_per_pattern: int = LINKS_PER_PATTERN, log=None) -> Report:
                 target = _local(url, href)
                 if target:
                     queue.append((target, url))
-            for action, name, value in parser.filters:
-                base = _local(url, action or url)
-                if base:
-                    queue.append((f"{urlsplit(base).path}?{urlencode({name: value})}", url))
+            if origin != "filter":  # one level: each value of each filter of the page as reached
+                queue.extend((target, "filter") for target in _filter_urls(url, parser))
     return report
 
 
