@@ -243,6 +243,13 @@ AXE_RUN = """async () => {
 }"""
 
 
+# The page's width once resize handlers (Chart.js redraws its canvases) have run.
+SETTLED_WIDTH = """() => new Promise((resolve) => {
+  const measure = () => resolve(document.documentElement.scrollWidth);
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(measure, 250)));
+})"""
+
+
 def check_in_browser(browser, base_url: str, pages: list[Page], *, log=None) -> list[str]:
     """Open each page in Chromium as its identity: JavaScript errors, serious axe violations,
     and (resized to a phone) horizontal overflow."""
@@ -285,7 +292,7 @@ def check_in_browser(browser, base_url: str, pages: list[Page], *, log=None) -> 
             violations = tab.evaluate(AXE_RUN)
             # The same page on a phone: nothing may be wider than the screen.
             tab.set_viewport_size(PHONE)
-            width = tab.evaluate("document.documentElement.scrollWidth")
+            width = tab.evaluate(SETTLED_WIDTH)
             tab.set_viewport_size(DESKTOP)
             if width > PHONE["width"]:
                 violations.append(f"{width} px wide on a {PHONE['width']} px phone screen")
