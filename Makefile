@@ -33,10 +33,11 @@ totp: venv
 	@$(PY) manage.py demo_totp
 
 # The beat schedule's jobs (option expiries, reminders, roll-ups) run in a second process,
-# in-process and without Redis; it stops with the server.
+# in-process and without Redis; it stops with the server. PORT also reaches the settings:
+# e-mailed links (SITE_URL) point at the port served here.
 run: demo
-	$(PY) manage.py run_scheduled_jobs & jobs=$$!; trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(PY) manage.py run_scheduled_jobs & jobs=$$!; trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
+	PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 check-services: venv
 	@$(TEST_ENV) $(PY) scripts/check_services.py
@@ -50,7 +51,7 @@ test: venv chromium check-services
 # The `make run` configuration (SQLite, tasks in-process, demo data) on a scratch database.
 SMOKE_ENV := GOMASK_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/.smoke.sqlite3 GEOCODER_BACKEND=none \
 	REDIS_URL= CELERY_BROKER_URL=
-smoke: venv
+smoke: venv chromium
 	rm -f .smoke.sqlite3
 	$(SMOKE_ENV) $(PY) manage.py migrate --noinput -v0
 	$(SMOKE_ENV) $(PY) manage.py load_territories

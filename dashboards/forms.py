@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.permissions import ensure_region_scope
-from dashboards.selectors import DashboardFilters, default_period
+from dashboards.selectors import DashboardFilters, default_period, default_region_code
 from gomask.errors import InvalidInput
 from pharmacies.models import Product
 from territories.models import Departement, Epci, Region
@@ -37,9 +37,7 @@ class DashboardFilterForm(forms.Form):
                 ensure_region_scope(self.user, code)
             code = self.user.region_id
         if not code:
-            code = self.user.region_id or (
-                Region.objects.order_by("code").values_list("code", flat=True).first()
-            )
+            code = self.user.region_id or default_region_code()
         region = Region.objects.filter(pk=code).first()
         if region is None:
             raise forms.ValidationError({"region": _("Cette région n'existe pas.")})

@@ -28,7 +28,7 @@ BAND_LABELS = {
 class Column:
     key: str
     label: str
-    kind: str = "int"  # int, decimal, percent, text, band, bool, date, datetime
+    kind: str = "int"  # int, decimal, percent, days, text, band, bool, date, datetime
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Panel:
     chart: str | None = None  # bar, stacked, line
     chart_label: str = ""
     chart_series: tuple[str, ...] = field(default_factory=tuple)
+    # A key whose values become the datasets (one per product), the labels then appearing once.
+    chart_group: str | None = None
 
 
 PANELS: dict[str, Panel] = {
@@ -56,7 +58,7 @@ PANELS: dict[str, Panel] = {
                 Column("on_hand", _("En stock")),
                 Column("available", _("Disponible (hors options)")),
                 Column("daily_rate", _("Délivrances par jour"), "decimal"),
-                Column("days_left", _("Jours de stock restants"), "decimal"),
+                Column("days_left", _("Jours de stock restants"), "days"),
             ),
             LIVE,
             note=_(
@@ -66,6 +68,7 @@ PANELS: dict[str, Panel] = {
             chart="bar",
             chart_label="departement_name",
             chart_series=("on_hand",),
+            chart_group="product",
         ),
         Panel(
             "bands",
@@ -84,7 +87,7 @@ PANELS: dict[str, Panel] = {
                 Column("available", _("Disponible")),
                 Column("band", _("Niveau"), "band"),
                 Column("daily_rate", _("Délivrances par jour"), "decimal"),
-                Column("days_left", _("Jours restants"), "decimal"),
+                Column("days_left", _("Jours restants"), "days"),
                 Column("updated_at", _("Mis à jour le"), "datetime"),
             ),
             LIVE,
@@ -240,6 +243,8 @@ def chart_data(panel: Panel, rows: list[dict]) -> dict | None:
             return formats.date_format(value, "SHORT_DATE_FORMAT")
         return str(value)
 
+    if panel.chart_group:
+        return _grouped_chart_data(panel, rows, label)
     return {
         "type": panel.chart,
         "labels": [label(row[panel.chart_label]) for row in rows],
@@ -252,6 +257,28 @@ def chart_data(panel: Panel, rows: list[dict]) -> dict | None:
                 "line": panel.slug == "flows" and key == "dispensed",
             }
             for key in panel.chart_series
+        ],
+    }
+
+
+def _grouped_chart_data(panel: Panel, rows: list[dict], label) -> dict:
+    """One label per value of chart_label (in row order), one dataset per value of chart_group:
+    the stock of each product side by side for each département."""
+    labels = list(dict.fromkeys(label(row[panel.chart_label]) for row in rows))
+    groups = list(dict.fromkeys(str(row[panel.chart_group]) for row in rows))
+    (series,) = panel.chart_series
+    values = {(label(row[panel.chart_label]), str(row[panel.chart_group])): row.get(series) for row in rows}
+    return {
+        "type": panel.chart,
+        "labels": labels,
+        "datasets": [
+            {
+                "key": group,
+                "label": group,
+                "data": [values.get((name, group), 0) for name in labels],
+                "line": False,
+            }
+            for group in groups
         ],
     }
 

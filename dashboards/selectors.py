@@ -6,8 +6,9 @@ read small live tables. Each row is a plain dict, so the HTML table, the chart d
 CSV export and the API all show the same numbers.
 """
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -27,12 +28,15 @@ from dashboards.services import CENSUS, WEEKLY, split_weeks, week_bounds, week_s
 from distribution.models import CareSiteKind, Dispensation, Shipment
 from pharmacies.selectors import stock_band
 from professionals.models import Profession
-from territories.models import Commune, Departement, Epci
+from territories.models import Commune, Departement, Epci, Region
 
 # "Current dispensation rate": the two whole weeks before the current one.
 RATE_WEEKS = 2
 # A pharmacy is "about to run out" below this many days of stock at its own rate.
 ABOUT_TO_RUN_OUT_DAYS = 7
+# Beyond this, days of cover read as "plus de 90 jours": the rate of two weeks says nothing
+# precise about the next quarter.
+COVER_SHOWN_UP_TO_DAYS = 90
 DEFAULT_PERIOD_WEEKS = 4
 
 
@@ -97,6 +101,42 @@ def freshness() -> dict[str, datetime | None]:
     """When each roll-up was last refreshed ("données arrêtées au")."""
     states = dict(RollupState.objects.values_list("name", "refreshed_at"))
     return {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A timestamp read by raw SQL, made timezone-aware.
+
+    The ORM converts what a cursor returns, raw SQL does not: psycopg gives aware datetimes,
+    but Django's SQLite backend stores UTC without an offset and its cursor gives them back
+    naive. Both mean UTC.
+    """
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, UTC)
+
+
+def days_of_cover(quantity: int, daily_rate: float) -> int | None:
+    """Whole days the quantity lasts at the daily rate (rounded down: day 3 is not covered by
+    2.7 days of stock); None when nothing is dispensed."""
+    if not daily_rate:
+        return None
+    return math.floor(max(quantity, 0) / daily_rate)
+
+
+def default_region_code() -> str | None:
+    """The region a dashboard opens on when none is asked for: the one with the most pharmacies
+    (an administrator lands on figures, not on an empty overseas region)."""
+    from pharmacies.models import Pharmacy
+
+    busiest = (
+        Pharmacy.objects.filter(is_active=True)
+        .values("region")
+        .annotate(n=Count("id"))
+        .order_by("-n", "region")
+        .values_list("region", flat=True)
+        .first()
+    )
+    return busiest or Region.objects.order_by("code").values_list("code", flat=True).first()
 
 
 def _ratio(numerator, denominator, scale=100, digits=1):
@@ -164,7 +204,7 @@ def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> l
                 "on_hand": on_hand,
                 "available": available,
                 "daily_rate": round(daily, 1),
-                "days_left": round(on_hand / daily, 1) if daily else None,
+                "days_left": days_of_cover(on_hand, daily),
             }
         )
     return rows
@@ -229,7 +269,7 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
         sold,
     ) in fetched:
         daily = sold / (7 * RATE_WEEKS)
-        days_left = round(max(available, 0) / daily, 1) if daily else None
+        days_left = days_of_cover(available, daily)
         band = stock_band(available, sold_out)
         rows.append(
             {
@@ -246,7 +286,7 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
                 "band": band,
                 "daily_rate": round(daily, 1),
                 "days_left": days_left,
-                "updated_at": updated,
+                "updated_at": _aware(updated),
                 "at_risk": band in ("none", "low")
                 or (days_left is not None and days_left < ABOUT_TO_RUN_OUT_DAYS),
             }

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from gomask.cleaning import parse_id
 from gomask.errors import NotFound
-from notifications.models import ArrivalNotice, CallMark, CrisisBulletin, Notification
+from gomask.phones import is_mobile
+from notifications.models import ArrivalNotice, CallMark, Channel, CrisisBulletin, Notification
 from pharmacies.models import StockLevel
 from pharmacies.selectors import pharmacy_for_member
 from professionals.models import Professional
@@ -73,20 +74,62 @@ def call_list(notice: ArrivalNotice) -> list[dict]:
     return rows
 
 
+def recipient_channels(recipient: dict) -> list[tuple[str, str, int | None]]:
+    """(channel, address, user_id) a professional receives, from a row of `recipient_rows`:
+    e-mail and portal unless turned off, SMS only when asked for and the number is a mobile
+    (a landline cannot receive one)."""
+    wanted = {
+        Channel.EMAIL: recipient["pref_email"] if recipient["pref_email"] is not None else True,
+        Channel.SMS: bool(recipient["pref_sms"]),
+        Channel.PORTAL: recipient["pref_portal"] if recipient["pref_portal"] is not None else True,
+    }
+    out = []
+    email = recipient["email"] or recipient["user__email"] or ""
+    if wanted[Channel.EMAIL] and email:
+        out.append((Channel.EMAIL, email, recipient["user_id"]))
+    if wanted[Channel.SMS] and recipient["phone"] and is_mobile(recipient["phone"]):
+        out.append((Channel.SMS, recipient["phone"], recipient["user_id"]))
+    if wanted[Channel.PORTAL] and recipient["user_id"] and recipient["user__is_active"]:
+        out.append((Channel.PORTAL, "", recipient["user_id"]))
+    return out
+
+
+def recipient_counts(professionals: QuerySet[Professional]) -> dict[str, int]:
+    """How many professionals, and how many messages per channel, a send would make."""
+    counts = {"professionals": 0, **dict.fromkeys(Channel.values, 0)}
+    for recipient in recipient_rows(professionals):
+        counts["professionals"] += 1
+        for channel, _address, _user in recipient_channels(recipient):
+            counts[channel] += 1
+    return counts
+
+
 def bulletin_recipients(bulletin: CrisisBulletin) -> QuerySet[Professional]:
     """Professionals practising in the bulletin's target area, of the targeted professions."""
-    professionals = Professional.objects.filter(practice_commune__region_id=bulletin.region_id)
-    departements = list(bulletin.departements.values_list("pk", flat=True))
-    epcis = list(bulletin.epcis.values_list("pk", flat=True))
-    communes = list(bulletin.communes.values_list("pk", flat=True))
+    return recipients_in_scope(
+        region_code=bulletin.region_id,
+        departement_codes=list(bulletin.departements.values_list("pk", flat=True)),
+        epci_codes=list(bulletin.epcis.values_list("pk", flat=True)),
+        commune_codes=list(bulletin.communes.values_list("pk", flat=True)),
+        professions=bulletin.professions,
+    )
+
+
+def recipients_in_scope(
+    *, region_code: str, departement_codes=(), epci_codes=(), commune_codes=(), professions=()
+) -> QuerySet[Professional]:
+    """Professionals of the region practising in any of the départements, EPCIs or communes
+    (none given: the whole region), of the professions (none given: all)."""
+    professionals = Professional.objects.filter(practice_commune__region_id=region_code)
+    departements, epcis, communes = list(departement_codes), list(epci_codes), list(commune_codes)
     if departements or epcis or communes:
         professionals = professionals.filter(
             Q(practice_commune__departement_id__in=departements)
             | Q(practice_commune__epci_id__in=epcis)
             | Q(practice_commune_id__in=communes)
         )
-    if bulletin.professions:
-        professionals = professionals.filter(profession__in=bulletin.professions)
+    if professions:
+        professionals = professionals.filter(profession__in=list(professions))
     return professionals
 
 

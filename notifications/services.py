@@ -4,6 +4,8 @@ Side effects (e-mail, SMS) are never performed here: services write outbox rows
 (`Delivery`) in the caller's transaction and queue their delivery after commit.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -40,24 +42,8 @@ from pharmacies.wording import enumerate_fr, masks, pharmacy_label
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
 
-
-def _channels(recipient: dict) -> list[tuple[str, str, int | None]]:
-    """(channel, address, user_id) a professional receives, from a row of selectors.recipient_rows."""
-    wanted = {
-        Channel.EMAIL: recipient["pref_email"] if recipient["pref_email"] is not None else True,
-        Channel.SMS: bool(recipient["pref_sms"]),
-        Channel.PORTAL: recipient["pref_portal"] if recipient["pref_portal"] is not None else True,
-    }
-    out = []
-    email = recipient["email"] or recipient["user__email"] or ""
-    if wanted[Channel.EMAIL] and email:
-        out.append((Channel.EMAIL, email, recipient["user_id"]))
-    # SMS only to a mobile: a landline (or a number stored before E.164) cannot receive one.
-    if wanted[Channel.SMS] and recipient["phone"] and is_mobile(recipient["phone"]):
-        out.append((Channel.SMS, recipient["phone"], recipient["user_id"]))
-    if wanted[Channel.PORTAL] and recipient["user_id"] and recipient["user__is_active"]:
-        out.append((Channel.PORTAL, "", recipient["user_id"]))
-    return out
+# Which channels a professional receives: one rule, also used to count a bulletin's messages.
+_channels = selectors.recipient_channels
 
 
 def _lock_arrival_window(pharmacy_id: int) -> None:
@@ -345,6 +331,102 @@ def _clean_text(value, *, field: str, maximum: int, empty_code: str, long_code: 
     return value
 
 
+@dataclass(frozen=True)
+class BulletinScope:
+    """Who a bulletin reaches: a region, optionally narrowed to départements, EPCIs or communes
+    (a CPTS territory) and to professions."""
+
+    region: Region
+    departements: list
+    epcis: list
+    communes: list
+    professions: list
+
+    def recipients(self):
+        return selectors.recipients_in_scope(
+            region_code=self.region.pk,
+            departement_codes=[d.pk for d in self.departements],
+            epci_codes=[e.pk for e in self.epcis],
+            commune_codes=[c.pk for c in self.communes],
+            professions=self.professions,
+        )
+
+
+def _ensure_publisher(author) -> None:
+    if not (author.is_authenticated and author.is_approved and author.role in PUBLISHER_ROLES):
+        raise NotAllowed(_("Seuls l'ARS et les coordinateurs de CPTS publient des bulletins."))
+
+
+def bulletin_scope(
+    *, author, region_code: str | None = None, departement_codes=(), epci_codes=(), professions=()
+) -> BulletinScope:
+    """The scope a bulletin of `author` would have: ARS staff their region, a CPTS coordinator
+    their territory (by default all of it), an administrator the region they choose.
+
+    Targeting outside one's scope is refused. Writes nothing: the preview and the
+    publication read the same scope.
+    """
+    _ensure_publisher(author)
+    professions = sorted(set(professions or ()))
+    unknown = [code for code in professions if code not in Profession.values]
+    if unknown:
+        raise InvalidInput(
+            _("Profession inconnue : %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="invalid_profession",
+            field="professions",
+        )
+    departement_codes = sorted(set(departement_codes or ()))
+    epci_codes = sorted(set(epci_codes or ()))
+
+    territory = None
+    if author.role == Role.ADMIN:
+        region_code = region_code or None
+        if not region_code:
+            raise InvalidInput(_("Choisissez la région visée."), code="missing_region", field="region")
+    elif author.role == Role.ARS_STAFF:
+        region_code = region_code or author.region_id
+        ensure_region_scope(author, region_code)
+    else:
+        region_code = region_code or author.region_id
+        ensure_region_scope(author, region_code)
+        territory = CoordinatorScope.objects.filter(user=author).first()
+        if territory is None:
+            raise NotAllowed(_("Aucun territoire de CPTS ne vous est rattaché."), code="no_cpts_territory")
+    region = Region.objects.filter(pk=region_code).first()
+    if region is None:
+        raise InvalidInput(_("Région inconnue."), code="unknown_region", field="region")
+
+    departements = list(Departement.objects.filter(pk__in=departement_codes))
+    if len(departements) != len(departement_codes):
+        raise InvalidInput(_("Département inconnu."), code="unknown_departement", field="departements")
+    epcis = list(Epci.objects.filter(pk__in=epci_codes))
+    if len(epcis) != len(epci_codes):
+        raise InvalidInput(_("Intercommunalité inconnue."), code="unknown_epci", field="epcis")
+    if any(d.region_id != region.pk for d in departements) or any(e.region_id != region.pk for e in epcis):
+        raise NotAllowed(_("Ce ciblage sort du périmètre de votre région."), code="out_of_region")
+    communes = []
+    if territory is not None:
+        if departements:
+            raise NotAllowed(
+                _(
+                    "Un coordinateur de CPTS cible les intercommunalités de son territoire, "
+                    "pas un département."
+                ),
+                code="out_of_territory",
+            )
+        allowed = set(territory.epcis.values_list("pk", flat=True))
+        if any(e.pk not in allowed for e in epcis):
+            raise NotAllowed(_("Ce ciblage sort du territoire de votre CPTS."), code="out_of_territory")
+        if not epcis:
+            epcis = list(territory.epcis.all())
+            communes = list(territory.communes.all())
+        if not epcis and not communes:
+            raise NotAllowed(_("Le territoire de votre CPTS est vide."), code="no_cpts_territory")
+    return BulletinScope(
+        region=region, departements=departements, epcis=epcis, communes=communes, professions=professions
+    )
+
+
 def publish_bulletin(
     *,
     author,
@@ -362,8 +444,7 @@ def publish_bulletin(
     Targeting outside one's scope is refused and nothing is written or sent. The fan-out to
     the targeted professionals runs in Celery after commit (and is restarted by the relay).
     """
-    if not (author.is_authenticated and author.is_approved and author.role in PUBLISHER_ROLES):
-        raise NotAllowed(_("Seuls l'ARS et les coordinateurs de CPTS publient des bulletins."))
+    _ensure_publisher(author)
     title = _clean_text(
         title,
         field="title",
@@ -382,61 +463,13 @@ def publish_bulletin(
     )
     if severity not in Severity.values:
         raise InvalidInput(_("Gravité inconnue."), code="invalid_severity", field="severity")
-    professions = sorted(set(professions or ()))
-    unknown = [code for code in professions if code not in Profession.values]
-    if unknown:
-        raise InvalidInput(
-            _("Profession inconnue : %(codes)s.") % {"codes": ", ".join(unknown)},
-            code="invalid_profession",
-            field="professions",
-        )
-    departement_codes = sorted(set(departement_codes or ()))
-    epci_codes = sorted(set(epci_codes or ()))
-
-    scope = None
-    if author.role == Role.ADMIN:
-        region_code = region_code or None
-        if not region_code:
-            raise InvalidInput(_("Choisissez la région visée."), code="missing_region", field="region")
-    elif author.role == Role.ARS_STAFF:
-        region_code = region_code or author.region_id
-        ensure_region_scope(author, region_code)
-    else:
-        region_code = region_code or author.region_id
-        ensure_region_scope(author, region_code)
-        scope = CoordinatorScope.objects.filter(user=author).first()
-        if scope is None:
-            raise NotAllowed(_("Aucun territoire de CPTS ne vous est rattaché."), code="no_cpts_territory")
-    region = Region.objects.filter(pk=region_code).first()
-    if region is None:
-        raise InvalidInput(_("Région inconnue."), code="unknown_region", field="region")
-
-    departements = list(Departement.objects.filter(pk__in=departement_codes))
-    if len(departements) != len(departement_codes):
-        raise InvalidInput(_("Département inconnu."), code="unknown_departement", field="departements")
-    epcis = list(Epci.objects.filter(pk__in=epci_codes))
-    if len(epcis) != len(epci_codes):
-        raise InvalidInput(_("Intercommunalité inconnue."), code="unknown_epci", field="epcis")
-    if any(d.region_id != region.pk for d in departements) or any(e.region_id != region.pk for e in epcis):
-        raise NotAllowed(_("Ce ciblage sort du périmètre de votre région."), code="out_of_region")
-    communes = []
-    if scope is not None:
-        if departements:
-            raise NotAllowed(
-                _(
-                    "Un coordinateur de CPTS cible les intercommunalités de son territoire, "
-                    "pas un département."
-                ),
-                code="out_of_territory",
-            )
-        allowed = set(scope.epcis.values_list("pk", flat=True))
-        if any(e.pk not in allowed for e in epcis):
-            raise NotAllowed(_("Ce ciblage sort du territoire de votre CPTS."), code="out_of_territory")
-        if not epcis:
-            epcis = list(scope.epcis.all())
-            communes = list(scope.communes.all())
-        if not epcis and not communes:
-            raise NotAllowed(_("Le territoire de votre CPTS est vide."), code="no_cpts_territory")
+    scope = bulletin_scope(
+        author=author,
+        region_code=region_code,
+        departement_codes=departement_codes,
+        epci_codes=epci_codes,
+        professions=professions,
+    )
 
     with transaction.atomic():
         bulletin = CrisisBulletin.objects.create(
@@ -444,15 +477,15 @@ def publish_bulletin(
             body=body,
             severity=severity,
             is_public=bool(is_public),
-            region=region,
-            professions=professions,
+            region=scope.region,
+            professions=scope.professions,
             author=author,
             author_role=author.role,
             fanout_enqueued_at=timezone.now(),
         )
-        bulletin.departements.set(departements)
-        bulletin.epcis.set(epcis)
-        bulletin.communes.set(communes)
+        bulletin.departements.set(scope.departements)
+        bulletin.epcis.set(scope.epcis)
+        bulletin.communes.set(scope.communes)
         transaction.on_commit(lambda: _queue_fan_out(bulletin.pk))
     return bulletin
 

@@ -21,6 +21,7 @@ from notifications.forms import BulletinForm, PreferencesForm
 from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
 from pharmacies.models import StockLevel
 from pharmacies.selectors import pharmacies_of
+from professionals.models import Profession
 
 EVERYONE = tuple(Role.values)
 PUBLISHERS = (Role.ARS_STAFF, Role.CPTS_COORDINATOR, Role.ADMIN)
@@ -189,38 +190,69 @@ def bulletin_list(request):
     )
 
 
+def _scope_arguments(data: dict) -> dict:
+    return {
+        "region_code": data.get("region") or None,
+        "departement_codes": data.get("departements") or (),
+        "epci_codes": data.get("epcis") or (),
+        "professions": data.get("professions") or (),
+    }
+
+
+def _sent_message(bulletin, counts: dict) -> str:
+    return _(
+        "Bulletin « %(title)s » publié : envoi en cours à %(professionals)d professionnel(s) — "
+        "%(email)d e-mail(s), %(sms)d SMS, %(portal)d notification(s) dans le portail."
+    ) % {"title": bulletin.title, **counts}
+
+
 @role_required(*PUBLISHERS)
 def publish_bulletin(request):
-    """ARS staff (their region), CPTS coordinators (their territory), administrators: publish a bulletin."""
+    """ARS staff (their region), CPTS coordinators (their territory), administrators: publish a bulletin.
+
+    Two steps: the form posts to a preview (the bulletin as it will read, and how many
+    professionals and messages per channel it will reach); only "Confirmer l'envoi" publishes.
+    """
     form = BulletinForm(request.POST or None, user=request.user)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                bulletin = services.publish_bulletin(
-                    author=request.user,
-                    title=data["title"],
-                    body=data["body"],
-                    severity=data["severity"],
-                    is_public=data["is_public"],
-                    region_code=data.get("region") or None,
-                    departement_codes=data.get("departements") or (),
-                    epci_codes=data.get("epcis") or (),
-                    professions=data.get("professions") or (),
-                )
-            except DomainError as exc:
-                status = refuse_on_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Bulletin « %(title)s » publié : il est envoyé aux professionnels visés.")
-                    % {"title": bulletin.title},
-                )
-                return redirect("notifications:bulletin_detail", bulletin_id=bulletin.pk)
+    if request.method != "POST":
+        return render(request, "notifications/bulletin_form.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "notifications/bulletin_form.html", {"form": form}, status=400)
+    if "edit" in request.POST:
+        return render(request, "notifications/bulletin_form.html", {"form": form})
+    data = form.cleaned_data
+    try:
+        if "confirm" in request.POST:
+            bulletin = services.publish_bulletin(
+                author=request.user,
+                title=data["title"],
+                body=data["body"],
+                severity=data["severity"],
+                is_public=data["is_public"],
+                **_scope_arguments(data),
+            )
         else:
-            status = 400
-    return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)
+            scope = services.bulletin_scope(author=request.user, **_scope_arguments(data))
+    except DomainError as exc:
+        status = refuse_on_form(form, exc)
+        return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)
+    if "confirm" in request.POST:
+        counts = selectors.recipient_counts(selectors.bulletin_recipients(bulletin))
+        messages.success(request, _sent_message(bulletin, counts))
+        return redirect("notifications:bulletin_detail", bulletin_id=bulletin.pk)
+    preview = CrisisBulletin(title=data["title"], body=data["body"], severity=data["severity"])
+    return render(
+        request,
+        "notifications/bulletin_preview.html",
+        {
+            "form": form,
+            "preview": preview,
+            "scope": scope,
+            "counts": selectors.recipient_counts(scope.recipients()),
+            "is_public": data["is_public"],
+            "professions": [Profession(code).label for code in scope.professions],
+        },
+    )
 
 
 def bulletin_detail(request, bulletin_id: int):

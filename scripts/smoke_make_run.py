@@ -1,8 +1,10 @@
 """Smoke check of the `make run` configuration: SQLite, tasks in-process, demo data.
 
 The test suite runs on PostgreSQL; this script proves the portal a newcomer starts with
-`make run` works too: every menu page of every demo role opens, and the main journeys
-(arrival, option, handover, dashboard refresh, booking) go through on SQLite.
+`make run` works too: every menu page of every demo role opens, every page reachable from
+them with every filter value answers without error (tests/crawler.py, with Chromium and
+axe-core on one page per URL pattern), and the main journeys (arrival, option, handover,
+dashboard refresh, booking) go through on SQLite.
 Run after `make demo`: `.venv/bin/python scripts/smoke_make_run.py`. Exits 1 on a failure.
 """
 
@@ -13,6 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gomask.settings")
+# Playwright's sync API runs an event loop in this thread; the database calls around it are
+# ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import django  # noqa: E402
 
@@ -134,6 +139,55 @@ def run_journeys(client: Client) -> None:
     print(f"ok   consultation booked ({booking.pk})")
 
 
+def serve_in_thread():
+    """The portal on a free local port (static files included), for Chromium."""
+    import threading
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
+    server.set_app(StaticFilesHandler(get_wsgi_application()))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def crawl_every_page() -> None:
+    """Issue 10: every page and filter value of every demo role (tests/crawler.py), then one
+    page per URL pattern in Chromium: no 5xx, no broken link, no JavaScript error, no serious
+    accessibility violation, on SQLite."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests import crawler
+
+    report = crawler.crawl()
+    print(f"ok   crawled {report.visits} pages ({len(report.patterns)} URL patterns)")
+    failures.extend(report.failures)
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        failures.append("Chromium is missing: run `make chromium` (Debian: apt-get install chromium).")
+        return
+    server, base_url = serve_in_thread()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=["--headless", "--no-sandbox"]
+            )
+            pages = crawler.browser_pages(report)
+            failures.extend(crawler.check_in_browser(browser, base_url, pages))
+            browser.close()
+        print(f"ok   {len(pages)} pages checked in Chromium (JavaScript errors, axe-core)")
+    finally:
+        server.shutdown()
+
+
 def main() -> int:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         print("This smoke check is for the SQLite configuration of `make run`.", file=sys.stderr)
@@ -142,6 +196,7 @@ def main() -> int:
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     client = Client()
     visit_menus(client)
+    crawl_every_page()
     try:
         run_journeys(client)
     except Exception as exc:  # noqa: BLE001 - report every failure, not only the first

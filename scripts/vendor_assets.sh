@@ -57,10 +57,20 @@ copy "$NM/@kurkle/color/LICENSE.md" "$VENDOR/chartjs/LICENSE-kurkle-color.md"
     echo "@kurkle/color $(version_of "$NM/@kurkle/color") (bundled inside chart.umd.min.js)"
 } > "$VENDOR/chartjs/VERSION"
 
+# --- axe-core: accessibility checks for the test suite only ----------------------------
+# Copied under tests/, not static/: the browser tests inject it into the pages they check;
+# it is never served to users.
+AXE_DIR="$ROOT/tests/vendor/axe-core"
+rm -rf "$AXE_DIR"
+AXE="$NM/axe-core"
+copy "$AXE/axe.min.js" "$AXE_DIR/axe.min.js"
+copy "$AXE/LICENSE" "$AXE_DIR/LICENSE"
+echo "axe-core $(version_of "$AXE")" > "$AXE_DIR/VERSION"
+
 # Drop the source-map comment: the .map file is not shipped, and a missing map only
 # produces a 404 in the browser's developer tools.
 sed -i -e 's|//# sourceMappingURL=.*$||' "$VENDOR/chartjs/chart.umd.min.js"
 sed -i -e 's|/\*# sourceMappingURL=.*\*/||' "$VENDOR/pico/pico.min.css"
 
-echo "Vendored into $VENDOR:"
-find "$VENDOR" -type f | sort | sed "s|$ROOT/||"
+echo "Vendored into $VENDOR and $AXE_DIR:"
+find "$VENDOR" "$AXE_DIR" -type f | sort | sed "s|$ROOT/||"

@@ -2,8 +2,10 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dashboards.panels import BAND_LABELS
+from dashboards.selectors import COVER_SHOWN_UP_TO_DAYS
 
 register = template.Library()
 
@@ -20,6 +22,8 @@ def cell(row, column):
         return _("oui") if value else _("non")
     if column.kind == "percent":
         return f"{formats.number_format(value, 1, use_l10n=True)} %"
+    if column.kind == "days":
+        return days_text(value)
     if column.kind == "decimal":
         return formats.number_format(value, 1, use_l10n=True)
     if column.kind == "int":
@@ -29,6 +33,15 @@ def cell(row, column):
     if column.kind == "datetime":
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return value
+
+
+def days_text(days: int) -> str:
+    """Days of cover as people say them: whole days, "plus de 90 jours" beyond a quarter."""
+    if days > COVER_SHOWN_UP_TO_DAYS:
+        return _("plus de %(days)d jours") % {"days": COVER_SHOWN_UP_TO_DAYS}
+    if days < 1:
+        return _("moins d'un jour")
+    return ngettext("%(days)d jour", "%(days)d jours", days) % {"days": days}
 
 
 @register.filter

@@ -5,6 +5,8 @@
  *  - Success/info messages get a "Fermer" button (errors stay until the next page).
  *  - <form data-confirm="Question ?"> asks for confirmation before submitting.
  *  - <button data-print> prints the page (e.g. recovery codes, a booking receipt).
+ *  - The header menu (<details data-site-menu>) and <details class="fold-on-phone"> are opened
+ *    on wide screens of browsers without ::details-content (CSS shows them there otherwise).
  * Texts go through Django's JavaScript catalogue (/i18n/catalogue.js, loaded by base.html).
  */
 (function () {
@@ -66,7 +68,20 @@
     });
   }
 
+  // The header menu is a <details> that CSS shows open from 768px wide; browsers without
+  // ::details-content need it opened (the phone layout keeps it folded).
+  function openMenuOnWideScreens() {
+    var supported = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+    if (supported || !window.matchMedia("(min-width: 768px)").matches) {
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-site-menu], details.fold-on-phone"), function (details) {
+      details.open = true;
+    });
+  }
+
   onReady(function () {
+    openMenuOnWideScreens();
     enhanceMessages();
     enhanceConfirmForms();
     enhancePrintButtons();

@@ -1,4 +1,8 @@
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import User
@@ -35,3 +39,11 @@ def test_seed_demo_builds_occitanie_with_one_login_per_role_and_is_idempotent(oc
 
     call_command("seed_demo", "--quiet-logins")
     assert _counts() == first
+
+
+def test_the_readme_lists_every_demo_login_that_seed_demo_prints(occitanie, capsys):
+    call_command("seed_demo")
+    printed = set(re.findall(r"[\w.-]+@demo\.gomask\.fr", capsys.readouterr().out))
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    listed = set(re.findall(r"\| `([\w.-]+@demo\.gomask\.fr)` \|", readme))
+    assert printed and listed == printed

@@ -1,4 +1,6 @@
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.conf import settings
+from django.test import Client
 
 from tests.factories import PASSWORD, TOTP_SECRET
 
@@ -16,3 +18,34 @@ def log_in(page, email: str, password: str = PASSWORD, totp_secret: str | None =
         page.wait_for_url("**/accounts/2fa/authenticate/")
         page.get_by_label("Code").fill(current_totp(totp_secret))
         page.get_by_role("button", name="Connexion").click()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def signed_in_context(browser, live_server, user, *, viewport, javascript=True):
+    """A browser context holding the session of `user` (the login journey has its own tests)."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport=viewport, java_script_enabled=javascript
+    )
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort(),
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")

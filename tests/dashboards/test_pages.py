@@ -72,7 +72,50 @@ def test_stock_panel_states_days_left_at_the_last_two_weeks_rate(ars_client):
     # Toulouse: 300 - 18 - 5 = 277 masks; 18 handed over in the two previous weeks: 18/14 a day.
     assert row["on_hand"] == 277
     assert row["daily_rate"] == round(18 / 14, 1)
-    assert row["days_left"] == round(277 / (18 / 14), 1)
+    # 215.4 days: whole days in the figures, "more than 90 days" for readers.
+    assert row["days_left"] == 215
+    table = panel_table(response.content.decode(), "stock")
+    assert "plus de 90 jours" in table
+    assert "215,4" not in table and "215" not in table
+
+
+def test_days_of_cover_read_as_whole_days_less_than_one_day_or_more_than_ninety():
+    from dashboards.selectors import days_of_cover
+    from dashboards.templatetags.dashboards_tags import days_text
+
+    assert days_of_cover(5, 2.0) == 2  # 2.5 days: the third day is not covered
+    assert days_of_cover(-3, 2.0) == 0
+    assert days_of_cover(10, 0) is None
+    assert [days_text(days) for days in (0, 1, 12, 90, 91, 5073)] == [
+        "moins d'un jour",
+        "1 jour",
+        "12 jours",
+        "90 jours",
+        "plus de 90 jours",
+        "plus de 90 jours",
+    ]
+
+
+def test_stock_chart_names_each_departement_once_with_one_bar_per_product(ars_client):
+    response = ars_client.get(URL)
+    stock = response.context["sections"][0]
+    # Rows: (31, FFP2), (31, surgical), (32, surgical).
+    chart = stock["chart"]
+    assert chart["labels"] == ["Haute-Garonne", "Gers"]
+    by_product = {dataset["label"]: dataset["data"] for dataset in chart["datasets"]}
+    rows = {(row["departement_name"], row["product"]): row["on_hand"] for row in stock["rows"]}
+    assert len(by_product) == len({row["product"] for row in stock["rows"]}) == 2
+    for product, data in by_product.items():
+        assert data == [rows.get((name, product), 0) for name in chart["labels"]]
+
+
+def test_an_administrator_opens_the_dashboard_on_a_region_with_pharmacies(client, administrator, world):
+    refresh_rollups()
+    client.force_login(administrator)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["filters"].region.pk == "76"
+    assert response.context["sections"][0]["rows"]
 
 
 def test_pharmacies_out_of_stock_or_low_are_listed_and_mapped(ars_client, world):

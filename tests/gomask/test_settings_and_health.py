@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7!kq2-production-like-secret-key-for-the-deploy-check-only-4f9a1c",
     "ALLOWED_HOSTS": "gomask.example.org",
     "DATABASE_URL": "sqlite:////tmp/gomask-deploy-check.sqlite3",
+    "SITE_URL": "https://gomask.example.org",
 }
 
 
