@@ -8,7 +8,11 @@ from gomask import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # Liveness (the process answers) and readiness (database, broker, cache); /healthz is
+    # kept as the readiness check for load balancers configured before the split.
+    path("healthz", views.readiness, name="healthz"),
+    path("healthz/live", views.liveness, name="liveness"),
+    path("healthz/ready", views.readiness, name="readiness"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("compte/", include("accounts.urls")),
