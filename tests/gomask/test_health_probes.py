@@ -82,8 +82,7 @@ def redis_sentinel():
     with tempfile.TemporaryDirectory() as directory:
         config = Path(directory) / "sentinel.conf"
         config.write_text(
-            f"port {port}\nbind 127.0.0.1\ndir {directory}\n"
-            f"sentinel monitor gomask {host} {redis_port} 1\n"
+            f"port {port}\nbind 127.0.0.1\ndir {directory}\nsentinel monitor gomask {host} {redis_port} 1\n"
         )
         process = subprocess.Popen(
             ["redis-server", str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
