@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from pharmacies.models import Pharmacy, PharmacyMembership
@@ -35,3 +35,13 @@ def test_seed_demo_builds_occitanie_with_one_login_per_role_and_is_idempotent(oc
 
     call_command("seed_demo", "--quiet-logins")
     assert _counts() == first
+
+
+def test_seed_demo_refuses_to_run_in_production_and_creates_no_account(occitanie, settings):
+    settings.PRODUCTION = True
+    settings.GOMASK_ENV = "production"
+    before = _counts()
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("seed_demo", "--quiet-logins")
+    assert _counts() == before
+    assert not User.objects.filter(email="admin@demo.gomask.fr").exists()
