@@ -3,7 +3,7 @@
 Three modes, chosen by GOMASK_ENV:
 - development (default): SQLite file, tasks run in-process, console e-mail;
 - test: what `make test` uses (PostgreSQL and Redis from DATABASE_URL / REDIS_URL);
-- production: refuses to start without SECRET_KEY and ALLOWED_HOSTS, HTTPS everywhere.
+- production: refuses to start without SECRET_KEY, ALLOWED_HOSTS and REDIS_URL, HTTPS everywhere.
 """
 
 from datetime import timedelta
@@ -28,6 +28,10 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (GOMASK_ENV=production).")
     SECRET_KEY = "insecure-development-key-only-for-local-use-never-in-production-0123456789"
+# Previous keys, still accepted to check signatures (e-mailed confirmation and password reset
+# links, sessions) so that rotating SECRET_KEY does not break the links already sent. New
+# signatures use SECRET_KEY only; drop an old key once its links have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -114,6 +118,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker --------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if PRODUCTION and not REDIS_URL:
+    # Without a shared cache every gunicorn worker keeps its own rate-limit counters (login,
+    # booking) and geocode cache: limits multiply by the number of processes.
+    raise ImproperlyConfigured("REDIS_URL must be set in production (shared cache and rate limits).")
 if REDIS_URL:
     CACHES = {
         "default": {
