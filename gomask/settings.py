@@ -237,7 +237,9 @@ LEAFLET_CONFIG = {
 }
 # "ban": the French Base Adresse Nationale through geopy; "none": commune positions only.
 GEOCODER_BACKEND = env_choice("GEOCODER_BACKEND", "ban", {"ban", "none"})
-GEOCODER_BAN_DOMAIN = env_str("GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr")
+# The BAN answers on the IGN's Géoplateforme since api-adresse.data.gouv.fr closed (January
+# 2026); geopy appends /search to this domain-and-path.
+GEOCODER_BAN_DOMAIN = env_str("GEOCODER_BAN_DOMAIN", "data.geopf.fr/geocodage")
 GEOCODER_BAN_SCHEME = env_choice("GEOCODER_BAN_SCHEME", "https", {"http", "https"})
 GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
 GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 30 * 24 * 3600, minimum=0)
