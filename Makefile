@@ -13,11 +13,12 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean
+.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check
 
-$(VENV)/.installed: requirements.lock
+# Runtime + dev dependencies, every file checked against the hashes of the lock.
+$(VENV)/.installed: requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -75,6 +76,16 @@ bench: venv check-services
 
 vendor:
 	bash scripts/vendor_assets.sh
+
+# pyproject.toml is the source of truth: regenerate requirements.lock (runtime, the Docker
+# image) and requirements-dev.lock (make run/test) after changing it or merging branches.
+lock:
+	@test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PIP) install --quiet uv; }
+	bash scripts/lock.sh
+
+lock-check:
+	@test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PIP) install --quiet uv; }
+	bash scripts/lock.sh --check
 
 territories-data: venv
 	$(PY) manage.py build_territories_data
