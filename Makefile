@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check
+.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check vendor-check
 
 # Runtime + dev dependencies, every file checked against the hashes of the lock.
 $(VENV)/.installed: requirements-dev.lock
@@ -76,6 +76,10 @@ bench: venv check-services
 
 vendor:
 	bash scripts/vendor_assets.sh
+
+# static/vendor/ is what package-lock.json produces (npm; recorded checksums when offline).
+vendor-check:
+	bash scripts/vendor_assets.sh --check
 
 # pyproject.toml is the source of truth: regenerate requirements.lock (runtime, the Docker
 # image) and requirements-dev.lock (make run/test) after changing it or merging branches.

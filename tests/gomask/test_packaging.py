@@ -3,6 +3,8 @@ hashed) feeds the production image, requirements-dev.lock the developers' and CI
 docker-compose migrates once, in its own job. (`make lock-check` in CI proves the locks are what
 pyproject.toml resolves to; these tests check their shape without a network.)"""
 
+import hashlib
+import json
 import re
 import tomllib
 from importlib.metadata import packages_distributions
@@ -97,3 +99,25 @@ def test_migrations_run_once_in_their_own_job_before_web_worker_and_beat_start()
     for name in ["web", "worker", "beat"]:
         assert "migrate" not in services[name]["command"], name
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_the_front_end_package_has_the_project_licence():
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert package["license"] == PYPROJECT["project"]["license"]["text"] == "AGPL-3.0-or-later"
+    assert lock["packages"][""]["license"] == package["license"]
+
+
+def test_every_vendored_front_end_file_matches_its_recorded_checksum():
+    vendor = ROOT / "static" / "vendor"
+    recorded = dict(
+        reversed(line.split(None, 1)) for line in (vendor / "SHA256SUMS").read_text().splitlines() if line
+    )
+    present = {
+        str(path.relative_to(vendor))
+        for path in vendor.rglob("*")
+        if path.is_file() and path.name != "SHA256SUMS"
+    }
+    assert set(recorded) == present
+    for name, digest in recorded.items():
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
