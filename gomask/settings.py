@@ -109,11 +109,18 @@ DATABASES = {
     )
 }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# "session": a direct connection (or session pooling); "transaction": through PgBouncer in
+# transaction pooling mode (see gomask/pooled_postgresql/base.py).
+DATABASE_POOL_MODE = env_choice("DATABASE_POOL_MODE", "session", {"session", "transaction"})
 if USING_POSTGRES:
     # A short lock timeout turns a stuck lock into a clear "busy, try again" answer.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c lock_timeout={env_int('DATABASE_LOCK_TIMEOUT_MS', 5000, minimum=100)}"
-    )
+    LOCK_TIMEOUT_MS = env_int("DATABASE_LOCK_TIMEOUT_MS", 5000, minimum=100)
+    if DATABASE_POOL_MODE == "transaction":
+        # PgBouncer refuses startup options: the backend sets it per transaction instead.
+        DATABASES["default"]["ENGINE"] = "gomask.pooled_postgresql"
+        DATABASES["default"]["LOCK_TIMEOUT_MS"] = LOCK_TIMEOUT_MS
+    else:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker --------------------------------------------------
