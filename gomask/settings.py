@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "consultations",
     "notifications",
     "dashboards",
+    # Change history of users, pharmacies, professionals, zones, sites, quota policies: after
+    # the apps it tracks (audit/admin.py re-registers their admin with a history view).
+    "simple_history",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the request's user as the author of every historical row (audit app).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
