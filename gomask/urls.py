@@ -8,6 +8,7 @@ from gomask import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibilite/", views.accessibility_statement, name="accessibility"),
     # Liveness (the process answers) and readiness (database, broker, cache); /healthz is
     # kept as the readiness check for load balancers configured before the split.
     path("healthz", views.readiness, name="healthz"),

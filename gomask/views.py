@@ -19,6 +19,17 @@ def home(request):
     return render(request, "home.html", {"public_bulletins": public_bulletins()})
 
 
+@require_GET
+def accessibility_statement(request):
+    """Public: the RGAA accessibility statement, linked from every page's footer."""
+    context = {
+        "site_url": settings.SITE_URL,
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "statement_date": settings.ACCESSIBILITY_STATEMENT_DATE,
+    }
+    return render(request, "accessibility.html", context)
+
+
 def _database_status() -> str:
     try:
         with connection.cursor() as cursor:
