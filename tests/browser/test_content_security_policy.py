@@ -62,6 +62,7 @@ def test_public_pages_report_no_content_security_policy_violation(watched_page, 
         "/",
         "/accounts/login/",
         "/accounts/signup/",
+        "/accessibilite/",
         reverse("consultations:patient_home"),
         "/api/docs/",
     ]:
