@@ -43,3 +43,10 @@ def test_a_logged_in_page_links_to_the_statement_too(client, riscle_pharmacist):
     assert client.login(email=riscle_pharmacist.email, password=PASSWORD)
     html = client.get(reverse("pharmacies:home")).content.decode()
     assert "Accessibilité : non conforme" in html
+
+
+def test_the_statement_and_its_footer_link_are_in_english_on_request(client):
+    html = client.get(reverse("accessibility"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Accessibility statement" in html
+    assert "is not compliant with the French accessibility guidelines (RGAA), version 4.1" in html
+    assert "Accessibility: not compliant" in html
