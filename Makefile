@@ -13,11 +13,12 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean
+.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check vendor-check test-pgbouncer
 
-$(VENV)/.installed: requirements.lock
+# Runtime + dev dependencies, every file checked against the hashes of the lock.
+$(VENV)/.installed: requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -47,6 +48,19 @@ chromium:
 
 test: venv chromium check-services
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The concurrency and export tests again, through PgBouncer in transaction pooling mode
+# (scripts/pgbouncer.sh; Debian: apt-get install pgbouncer). The test database is kept
+# (--reuse-db): PgBouncer still holds server connections to it when pytest would drop it.
+PGBOUNCER_PORT ?= 6439
+PGBOUNCER_DATABASE_URL ?= postgres://postgres@127.0.0.1:$(PGBOUNCER_PORT)/gomask_pgbouncer
+PGBOUNCER_TESTS ?= tests/concurrency tests/pharmacies/test_stock_concurrency.py \
+	tests/consultations/test_concurrency.py tests/dashboards/test_export_transaction_pooling.py \
+	tests/gomask/test_database_pooling.py
+test-pgbouncer: venv check-services
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh start >/dev/null
+	$(TEST_ENV) DATABASE_URL=$(PGBOUNCER_DATABASE_URL) DATABASE_POOL_MODE=transaction \
+		$(PY) -m pytest --reuse-db -q $(PGBOUNCER_TESTS); status=$$?; bash scripts/pgbouncer.sh stop; exit $$status
 
 # The `make run` configuration (SQLite, tasks in-process, demo data) on a scratch database.
 SMOKE_ENV := GOMASK_ENV=development DATABASE_URL=sqlite:///$(CURDIR)/.smoke.sqlite3 GEOCODER_BACKEND=none \
@@ -80,6 +94,20 @@ bench: venv check-services
 
 vendor:
 	bash scripts/vendor_assets.sh
+
+# static/vendor/ is what package-lock.json produces (npm; recorded checksums when offline).
+vendor-check:
+	bash scripts/vendor_assets.sh --check
+
+# pyproject.toml is the source of truth: regenerate requirements.lock (runtime, the Docker
+# image) and requirements-dev.lock (make run/test) after changing it or merging branches.
+lock:
+	@test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PIP) install --quiet uv; }
+	bash scripts/lock.sh
+
+lock-check:
+	@test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PIP) install --quiet uv; }
+	bash scripts/lock.sh --check
 
 territories-data: venv
 	$(PY) manage.py build_territories_data

@@ -3,7 +3,7 @@
 Three modes, chosen by GOMASK_ENV:
 - development (default): SQLite file, tasks run in-process, console e-mail;
 - test: what `make test` uses (PostgreSQL and Redis from DATABASE_URL / REDIS_URL);
-- production: refuses to start without SECRET_KEY and ALLOWED_HOSTS, HTTPS everywhere.
+- production: refuses to start without SECRET_KEY, ALLOWED_HOSTS and REDIS_URL, HTTPS everywhere.
 """
 
 import re
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from gomask.env import env_bool, env_choice, env_int, env_list, env_str
+from gomask.env import env_bool, env_choice, env_date, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,10 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (GOMASK_ENV=production).")
     SECRET_KEY = "insecure-development-key-only-for-local-use-never-in-production-0123456789"
+# Previous keys, still accepted to check signatures (e-mailed confirmation and password reset
+# links, sessions) so that rotating SECRET_KEY does not break the links already sent. New
+# signatures use SECRET_KEY only; drop an old key once its links have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -50,6 +55,10 @@ elif not re.fullmatch(r"https?://[^/\s?#]+", SITE_URL):
     raise ImproperlyConfigured(
         f"SITE_URL must be a scheme and a host (and port), like https://gomask.example.org, got {SITE_URL!r}"
     )
+
+# The accessibility statement (/accessibilite/, RGAA 4.1): whom to write to, when it was made.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
+ACCESSIBILITY_STATEMENT_DATE = env_date("ACCESSIBILITY_STATEMENT_DATE", "2026-11-30")
 
 INSTALLED_APPS = [
     "gomask.admin_apps.PortalAdminConfig",
@@ -77,10 +86,17 @@ INSTALLED_APPS = [
     "dashboards",
     # The project package: composition above every app (sign-up form, seed_demo command).
     "gomask",
+    # Change history of users, pharmacies, professionals, zones, sites, quota policies: after
+    # the apps it tracks (audit/admin.py re-registers their admin with a history view).
+    "simple_history",
+    "audit",
 ]
+# History is read-only: reverting from the admin would bypass the services' rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions: a cookie, path, query or form field holding a NUL never reaches PostgreSQL.
     "gomask.input_guard.RefuseControlCharactersMiddleware",
@@ -89,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the request's user as the author of every historical row (audit app).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -128,11 +146,18 @@ DATABASES = {
     )
 }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# "session": a direct connection (or session pooling); "transaction": through PgBouncer in
+# transaction pooling mode (see gomask/pooled_postgresql/base.py).
+DATABASE_POOL_MODE = env_choice("DATABASE_POOL_MODE", "session", {"session", "transaction"})
 if USING_POSTGRES:
     # A short lock timeout turns a stuck lock into a clear "busy, try again" answer.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c lock_timeout={env_int('DATABASE_LOCK_TIMEOUT_MS', 5000, minimum=100)}"
-    )
+    LOCK_TIMEOUT_MS = env_int("DATABASE_LOCK_TIMEOUT_MS", 5000, minimum=100)
+    if DATABASE_POOL_MODE == "transaction":
+        # PgBouncer refuses startup options: the backend sets it per transaction instead.
+        DATABASES["default"]["ENGINE"] = "gomask.pooled_postgresql"
+        DATABASES["default"]["LOCK_TIMEOUT_MS"] = LOCK_TIMEOUT_MS
+    else:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite (`make run`) cannot build two things the dashboards' roll-up tables declare for
     # PostgreSQL: covering indexes (W040: the INCLUDE columns only allow index-only scans) and
@@ -144,6 +169,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker --------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if PRODUCTION and not REDIS_URL:
+    # Without a shared cache every gunicorn worker keeps its own rate-limit counters (login,
+    # booking) and geocode cache: limits multiply by the number of processes.
+    raise ImproperlyConfigured("REDIS_URL must be set in production (shared cache and rate limits).")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -259,7 +288,9 @@ LEAFLET_CONFIG = {
 }
 # "ban": the French Base Adresse Nationale through geopy; "none": commune positions only.
 GEOCODER_BACKEND = env_choice("GEOCODER_BACKEND", "ban", {"ban", "none"})
-GEOCODER_BAN_DOMAIN = env_str("GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr")
+# The BAN answers on the IGN's Géoplateforme since api-adresse.data.gouv.fr closed (January
+# 2026); geopy appends /search to this domain-and-path.
+GEOCODER_BAN_DOMAIN = env_str("GEOCODER_BAN_DOMAIN", "data.geopf.fr/geocodage")
 GEOCODER_BAN_SCHEME = env_choice("GEOCODER_BAN_SCHEME", "https", {"http", "https"})
 GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
 GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 30 * 24 * 3600, minimum=0)
@@ -388,6 +419,35 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only, no
+# inline script, style element or style attribute; images also from the map tile server.
+def _tile_origin(url: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return []
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the TOTP QR code and Leaflet's/Swagger UI's inline icons.
+        "img-src": [SELF, "data:", *_tile_origin(MAP_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": env_list("CSP_REPORT_URI", []) or None,
+    }
+}
 
 LOGGING = {
     "version": 1,

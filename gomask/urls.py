@@ -2,13 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gomask import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("accessibilite/", views.accessibility_statement, name="accessibility"),
+    # Liveness (the process answers) and readiness (database, broker, cache); /healthz is
+    # kept as the readiness check for load balancers configured before the split.
+    path("healthz", views.readiness, name="healthz"),
+    path("healthz/live", views.liveness, name="liveness"),
+    path("healthz/ready", views.readiness, name="readiness"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("compte/", include("accounts.urls")),
@@ -22,7 +27,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalogue.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("gomask.api_urls")),
 ]
 

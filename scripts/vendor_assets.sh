@@ -7,25 +7,52 @@
 # and commit package.json, package-lock.json and static/vendor/ together.
 #
 # Leaflet is NOT vendored here: it comes from the django-leaflet Python package.
+#
+#   bash scripts/vendor_assets.sh --check   (CI, `make vendor-check`)
+# rebuilds the files in a temporary directory from package-lock.json and fails when they differ
+# from the committed static/vendor/. When npm cannot fetch the packages within a minute (no
+# registry, empty cache), it falls back to the checksums recorded in static/vendor/SHA256SUMS.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+CHECK=0
+[[ "${1:-}" == "--check" ]] && CHECK=1
 
-if ! command -v npm >/dev/null 2>&1; then
-    echo "npm is required to refresh static/vendor/ (the committed files work without it)." >&2
-    exit 1
-fi
+check_recorded_checksums() {
+    echo "npm could not fetch the packages: checking static/vendor/ against SHA256SUMS instead." >&2
+    (cd "$ROOT/static/vendor" && sha256sum --check --quiet --strict SHA256SUMS)
+    # Every file is listed, so none can be added without its checksum.
+    diff <(cd "$ROOT/static/vendor" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort) \
+        <(awk '{print $2}' "$ROOT/static/vendor/SHA256SUMS" | sort)
+}
 
-# Reproducible install from the lock file when there is one; no install scripts run.
-if [[ -f package-lock.json ]]; then
-    npm ci --ignore-scripts --no-audit --no-fund
+if [[ $CHECK == 1 ]]; then
+    WORK="$(mktemp -d)"
+    trap 'rm -rf "$WORK"' EXIT
+    cp package.json package-lock.json "$WORK/"
+    if ! command -v npm >/dev/null 2>&1 \
+        || ! (cd "$WORK" && timeout 60 npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error); then
+        check_recorded_checksums
+        echo "static/vendor/ matches its recorded checksums."
+        exit 0
+    fi
+    NM="$WORK/node_modules"
+    VENDOR="$WORK/vendor"
 else
-    npm install --ignore-scripts --no-audit --no-fund
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "npm is required to refresh static/vendor/ (the committed files work without it)." >&2
+        exit 1
+    fi
+    # Reproducible install from the lock file when there is one; no install scripts run.
+    if [[ -f package-lock.json ]]; then
+        npm ci --ignore-scripts --no-audit --no-fund
+    else
+        npm install --ignore-scripts --no-audit --no-fund
+    fi
+    NM="$ROOT/node_modules"
+    VENDOR="$ROOT/static/vendor"
 fi
-
-NM="$ROOT/node_modules"
-VENDOR="$ROOT/static/vendor"
 
 version_of() {
     node -p "require('$1/package.json').version"
@@ -71,6 +98,18 @@ echo "axe-core $(version_of "$AXE")" > "$AXE_DIR/VERSION"
 # produces a 404 in the browser's developer tools.
 sed -i -e 's|//# sourceMappingURL=.*$||' "$VENDOR/chartjs/chart.umd.min.js"
 sed -i -e 's|/\*# sourceMappingURL=.*\*/||' "$VENDOR/pico/pico.min.css"
+
+if [[ $CHECK == 1 ]]; then
+    if ! diff -r --exclude=SHA256SUMS "$ROOT/static/vendor" "$VENDOR"; then
+        echo "static/vendor/ differs from what package-lock.json produces: run \`make vendor\`." >&2
+        exit 1
+    fi
+    echo "static/vendor/ matches what package-lock.json produces."
+    exit 0
+fi
+
+# Recorded checksums: the fall-back check when npm cannot reach its registry.
+(cd "$VENDOR" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort | xargs sha256sum > SHA256SUMS)
 
 echo "Vendored into $VENDOR and $AXE_DIR:"
 find "$VENDOR" "$AXE_DIR" -type f | sort | sed "s|$ROOT/||"

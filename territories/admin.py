@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territories.models import Commune, DataLoad, Departement, Epci, PostalCode, Region
+from territories.models import Commune, DataLoad, Departement, Epci, GeocodingFallback, PostalCode, Region
 
 
 @admin.register(Region)
@@ -64,4 +64,19 @@ class DataLoadAdmin(admin.ModelAdmin):
     readonly_fields = ["loaded_at", "regions", "file_sha256"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(GeocodingFallback)
+class GeocodingFallbackAdmin(admin.ModelAdmin):
+    """Read-only: written by territories.geocoding each time an address gets its commune's position."""
+
+    list_display = ["day", "reason", "count", "last_commune", "last_error", "last_at"]
+    list_filter = ["reason"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,7 +1,9 @@
 """Street address -> coordinates, through the Base Adresse Nationale (BAN) via geopy.
 
 Geocoding must never block a form: when the service is down, slow, or finds nothing in
-the right commune, the commune's own position is returned with precision "commune".
+the right commune, the commune's own position is returned with precision "commune". Each such
+fall-back is logged and counted per day (GeocodingFallback, in the admin), so that a geocoder
+that stopped answering (the BAN's old address closed in January 2026) shows up.
 """
 
 import hashlib
@@ -11,10 +13,13 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance
 
-from territories.models import Commune
+from territories.models import Commune, GeocodingFallback, GeocodingFallbackReason
 from territories.text import normalize_name
 
 logger = logging.getLogger(__name__)
@@ -66,12 +71,38 @@ def geocode_address(*, street: str, commune: Commune) -> GeocodeResult:
     except (GeopyError, ValueError, KeyError, IndexError, TypeError) as error:
         # TypeError/KeyError/...: a malformed answer is handled like an unavailable service.
         logger.warning("BAN geocoding failed for %s in %s: %r", street, commune.insee_code, error)
+        record_fallback(GeocodingFallbackReason.UNAVAILABLE, commune=commune, error=repr(error))
         return commune_position(commune)
 
     if result is None:
+        logger.warning("BAN found no address %r in %s: commune position used", street, commune.insee_code)
+        record_fallback(GeocodingFallbackReason.NOT_FOUND, commune=commune)
         result = commune_position(commune)
     safe_cache_set(key, asdict(result))
     return result
+
+
+def record_fallback(reason: str, *, commune: Commune, error: str = "") -> None:
+    """Count one fall-back to the commune's position in today's row for `reason`."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    latest = {"last_commune": commune.insee_code, "last_error": error[:200], "last_at": now}
+    try:
+        # A savepoint: the caller's transaction (a pharmacy being saved) survives any failure here.
+        with transaction.atomic():
+            counted = GeocodingFallback.objects.filter(day=day, reason=reason).update(
+                count=F("count") + 1, **latest
+            )
+            if not counted:
+                try:
+                    with transaction.atomic():
+                        GeocodingFallback.objects.create(day=day, reason=reason, count=1, **latest)
+                except IntegrityError:  # another request created today's row first
+                    GeocodingFallback.objects.filter(day=day, reason=reason).update(
+                        count=F("count") + 1, **latest
+                    )
+    except DatabaseError:
+        logger.warning("Could not count a geocoding fall-back", exc_info=True)
 
 
 def cache_key(street_key: str, insee_code: str) -> str:

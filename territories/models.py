@@ -173,3 +173,34 @@ class DataLoad(models.Model):
 
     def __str__(self):
         return f"{self.loaded_at:%Y-%m-%d %H:%M} {self.regions or 'France'} {self.file_sha256[:12]}"
+
+
+class GeocodingFallbackReason(models.TextChoices):
+    UNAVAILABLE = "unavailable", _("service injoignable ou réponse invalide")
+    NOT_FOUND = "not_found", _("adresse introuvable dans la commune")
+
+
+class GeocodingFallback(models.Model):
+    """How many addresses got their commune's position instead of their own, per day and
+    reason, so that an administrator sees a dead or moved geocoder (admin) rather than
+    pharmacies quietly placed at the town hall."""
+
+    day = models.DateField(_("jour"))
+    reason = models.CharField(_("raison"), max_length=20, choices=GeocodingFallbackReason.choices)
+    count = models.PositiveIntegerField(_("adresses"), default=0)
+    last_commune = models.CharField(_("dernière commune (INSEE)"), max_length=5, blank=True)
+    last_error = models.CharField(_("dernière erreur"), max_length=200, blank=True)
+    last_at = models.DateTimeField(_("dernière fois"))
+
+    class Meta:
+        verbose_name = _("repli du géocodage sur la commune")
+        verbose_name_plural = _("replis du géocodage sur la commune")
+        ordering = ["-day", "reason"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "reason"], name="geocoding_fallback_one_row_per_day_reason"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.reason}: {self.count}"

@@ -52,7 +52,7 @@ def occitanie(occitanie_loaded, django_db_blocker) -> Region:
 
 
 class FakeBan:
-    """A stand-in for api-adresse.data.gouv.fr on 127.0.0.1: answers /search with the
+    """A stand-in for the BAN geocoder on 127.0.0.1: answers `base_path`/search with the
     GeoJSON features in `features` (after `delay` seconds, or with the HTTP error
     `status`) and records each query string in `queries`."""
 
@@ -61,12 +61,14 @@ class FakeBan:
         self.delay = 0.0
         self.status = 200
         self.queries: list[dict[str, list[str]]] = []
+        # The Géoplateforme serves the BAN under a path (data.geopf.fr/geocodage/search).
+        self.base_path = ""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 url = urlsplit(self.path)
-                if url.path.rstrip("/") != "/search":
+                if url.path.rstrip("/") != f"{fake.base_path}/search":
                     self.send_error(404)
                     return
                 fake.queries.append(parse_qs(url.query))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from pharmacies.models import Pharmacy, PharmacyMembership
@@ -47,3 +47,13 @@ def test_the_readme_lists_every_demo_login_that_seed_demo_prints(occitanie, caps
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     listed = set(re.findall(r"\| `([\w.-]+@demo\.gomask\.fr)` \|", readme))
     assert printed and listed == printed
+
+
+def test_seed_demo_refuses_to_run_in_production_and_creates_no_account(occitanie, settings):
+    settings.PRODUCTION = True
+    settings.GOMASK_ENV = "production"
+    before = _counts()
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("seed_demo", "--quiet-logins")
+    assert _counts() == before
+    assert not User.objects.filter(email="admin@demo.gomask.fr").exists()

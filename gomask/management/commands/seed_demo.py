@@ -1,5 +1,6 @@
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -25,6 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, national: bool, quiet_logins: bool, **options):
+        # The demo administrator's password and TOTP secret are public (README): on a real
+        # deployment they would open the whole portal to anyone.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run in production (GOMASK_ENV=production): its accounts use "
+                "the public demo password and TOTP secret. Create real accounts with "
+                "`manage.py createsuperuser`."
+            )
         regions = None if national else ["76"]
         if not Commune.objects.filter(region_id="76").exists():
             raise CommandError("Territories are not loaded: run `manage.py load_territories` first.")
