@@ -1,0 +1,259 @@
+"""The open-data feeds: render each format and serve it from the cache.
+
+A feed document (one feed, one set of filters, one format) is kept in the cache with its ETag
+and Last-Modified. It is checked again at most every OPENDATA_REFRESH_SECONDS: the check reads
+the feed's cheap "last change" marker and regenerates the document only when the marker
+moved (or every OPENDATA_FULL_REFRESH_SECONDS, for what no marker sees: a renamed pharmacy, a
+slot that has started). Between checks a request costs two cache reads and no SQL; the body
+itself is also kept in each worker's memory, keyed by its ETag, so that a large feed is not
+copied out of Redis on every request.
+
+The ETag is a hash of the published rows: a regeneration that finds the same rows keeps the
+ETag and Last-Modified, so clients polling with If-None-Match keep getting 304.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+
+from opendata import selectors
+from opendata.selectors import FeedFilters
+
+LICENCE = {
+    "name": "Licence Ouverte / Open Licence version 2.0",
+    "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+}
+PRODUCER = "GO MASK"
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+_LOCAL_BODIES_MAX = 32
+_LOCK_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str  # also the file name of downloads
+    title: str
+    rows: Callable[[FeedFilters], list[dict]]
+    marker: Callable[[], tuple]
+    csv_columns: tuple[str, ...]
+
+
+@dataclass
+class Document:
+    etag: str  # quoted, as sent in the header
+    last_modified: int  # Unix seconds
+    content_type: str
+    body: bytes
+    max_age: int  # seconds until the next check
+
+
+def now() -> float:
+    """The clock of the cache (tests move it forward)."""
+    return time.time()
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+
+def _metadata(feed: Feed, *, last_modified: int, count: int) -> dict:
+    return {
+        "title": feed.title,
+        "producer": PRODUCER,
+        "licence": LICENCE,
+        "documentation": f"{settings.SITE_URL}/donnees-ouvertes/",
+        "last_modified": datetime.fromtimestamp(last_modified, UTC).isoformat().replace("+00:00", "Z"),
+        "refresh_seconds": settings.OPENDATA_REFRESH_SECONDS,
+        "count": count,
+    }
+
+
+def _pharmacy_csv_rows(rows: list[dict]):
+    for row in rows:
+        base = {key: value for key, value in row.items() if key not in {"stock", "updated_at"}}
+        for product, entry in row["stock"].items():
+            yield {**base, "product": product, **entry}
+
+
+def _render(feed: Feed, output: str, rows: list[dict], last_modified: int) -> bytes:
+    metadata = _metadata(feed, last_modified=last_modified, count=len(rows))
+    if output == "json":
+        return json.dumps({"metadata": metadata, "data": rows}, ensure_ascii=False).encode()
+    if output == "geojson":
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+                "properties": {k: v for k, v in row.items() if k not in {"latitude", "longitude"}},
+            }
+            for row in rows
+        ]
+        # "metadata" is a foreign member, which RFC 7946 allows next to "features".
+        return json.dumps(
+            {"type": "FeatureCollection", "metadata": metadata, "features": features}, ensure_ascii=False
+        ).encode()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=feed.csv_columns, extrasaction="raise", lineterminator="\r\n")
+    writer.writeheader()
+    flat = _pharmacy_csv_rows(rows) if feed.name == "officines" else rows
+    for row in flat:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return buffer.getvalue().encode()
+
+
+def _rows_hash(rows: list[dict]) -> str:
+    canonical = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- Cache -----------------------------------------------------------------------------------
+
+_local_bodies: OrderedDict[str, bytes] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember_locally(etag: str, body: bytes) -> None:
+    with _local_lock:
+        _local_bodies[etag] = body
+        _local_bodies.move_to_end(etag)
+        while len(_local_bodies) > _LOCAL_BODIES_MAX:
+            _local_bodies.popitem(last=False)
+
+
+def _local_body(etag: str) -> bytes | None:
+    with _local_lock:
+        return _local_bodies.get(etag)
+
+
+def forget_local_bodies() -> None:
+    with _local_lock:
+        _local_bodies.clear()
+
+
+def _keys(feed: Feed, output: str, filters: FeedFilters) -> tuple[str, str]:
+    digest = hashlib.sha256(f"{feed.name}|{output}|{filters.cache_key()}".encode()).hexdigest()[:32]
+    return f"opendata:entry:{digest}", f"opendata:lock:{digest}"
+
+
+def _body_key(etag: str) -> str:
+    return f"opendata:body:{etag.strip(chr(34))}"
+
+
+def _regenerate(feed: Feed, output: str, filters: FeedFilters, entry: dict | None, marker, at: float) -> dict:
+    rows = feed.rows(filters)
+    rows_hash = _rows_hash(rows)
+    etag = '"' + hashlib.sha256(f"{output}|{rows_hash}".encode()).hexdigest()[:32] + '"'
+    unchanged = entry is not None and entry["etag"] == etag
+    last_modified = entry["last_modified"] if unchanged else int(at)
+    body = _render(feed, output, rows, last_modified)
+    # Same rows and same Last-Modified: the same bytes as the body already stored.
+    cache.set(_body_key(etag), body, timeout=max(4 * settings.OPENDATA_FULL_REFRESH_SECONDS, 3600))
+    _remember_locally(etag, body)
+    return {
+        "etag": etag,
+        "last_modified": last_modified,
+        "marker": list(marker),
+        "checked_at": at,
+        "generated_at": at,
+    }
+
+
+def document(feed: Feed, output: str, filters: FeedFilters) -> Document:
+    """The feed document, from the cache when it was checked less than N seconds ago."""
+    entry_key, lock_key = _keys(feed, output, filters)
+    at = now()
+    refresh = settings.OPENDATA_REFRESH_SECONDS
+    entry = cache.get(entry_key)
+    stale = entry is None or at - entry["checked_at"] >= refresh
+    # One worker checks; the others keep serving the previous document meanwhile.
+    if stale and (entry is None or cache.add(lock_key, 1, timeout=_LOCK_SECONDS)):
+        try:
+            entry = _check(feed, output, filters, entry, at)
+            cache.set(entry_key, entry, timeout=None)
+        finally:
+            cache.delete(lock_key)
+    body = _local_body(entry["etag"])
+    if body is None:
+        body = cache.get(_body_key(entry["etag"]))
+        if body is None:  # evicted from the cache: rebuild it
+            entry = _regenerate(feed, output, filters, entry, feed.marker(), at)
+            cache.set(entry_key, entry, timeout=None)
+            body = _local_body(entry["etag"])
+        else:
+            _remember_locally(entry["etag"], body)
+    return Document(
+        etag=entry["etag"],
+        last_modified=entry["last_modified"],
+        content_type=CONTENT_TYPES[output],
+        body=body,
+        max_age=max(0, int(entry["checked_at"] + refresh - at)),
+    )
+
+
+def _check(feed: Feed, output: str, filters: FeedFilters, entry: dict | None, at: float) -> dict:
+    marker = list(feed.marker())
+    if (
+        entry is not None
+        and entry["marker"] == marker
+        and at - entry["generated_at"] < settings.OPENDATA_FULL_REFRESH_SECONDS
+    ):
+        return {**entry, "checked_at": at}
+    return _regenerate(feed, output, filters, entry, marker, at)
+
+
+# --- The feeds -------------------------------------------------------------------------------
+
+_PLACE_COLUMNS = ("address", "commune", "insee_code", "departement", "latitude", "longitude")
+
+PHARMACIES = Feed(
+    name="officines",
+    title="Officines : stock de masques par tranche",
+    rows=selectors.pharmacy_rows,
+    marker=selectors.pharmacy_marker,
+    csv_columns=(
+        "finess",
+        "name",
+        *_PLACE_COLUMNS,
+        "position_precision",
+        "product",
+        "product_name",
+        "band",
+        "sold_out",
+        "updated_at",
+    ),
+)
+CARE_SITES = Feed(
+    name="sites-de-soins",
+    title="Centres de consultation COVID-19 et laboratoires approvisionnés",
+    rows=selectors.care_site_rows,
+    marker=selectors.care_site_marker,
+    csv_columns=("id", "kind", "kind_label", "name", *_PLACE_COLUMNS, "position_precision"),
+)
+CONSULTATIONS = Feed(
+    name="consultations-solidaires",
+    title="Consultations solidaires : créneaux libres par lieu et par jour",
+    rows=selectors.consultation_rows,
+    marker=selectors.consultation_marker,
+    csv_columns=(
+        "site_id",
+        "site_name",
+        "site_kind",
+        "site_kind_label",
+        *_PLACE_COLUMNS,
+        "date",
+        "free_slots",
+    ),
+)
