@@ -4,6 +4,7 @@ Who may use them: everyone, without an account (no authentication is even read, 
 user gets exactly the same cached document). Rate-limited per client address.
 """
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from gomask.errors import DomainError
 from opendata import feeds, params
-from opendata.http import check_rate, client_address
+from opendata.http import TooManyRequests, client_address
 from opendata.selectors import PUBLISHED_BANDS
 from opendata.serializers import CareSiteFeedSerializer, ConsultationFeedSerializer, PharmacyFeedSerializer
 from pharmacies.serializers import ErrorSerializer
@@ -92,12 +93,20 @@ class FeedView(APIView):
     content_negotiation_class = _IgnoreFormatParameter
 
     def get(self, request):
+        client = client_address(request)
         try:
-            check_rate(client_address(request), feeds.now())
-            output, filters = params.parse(self.feed_key, request.GET)
+            try:
+                output, filters = params.parse(self.feed_key, request.GET)
+            except DomainError:
+                # Bad requests count too; past the limit the answer is 429 whatever the input.
+                if settings.OPENDATA_RATE_LIMIT and (
+                    feeds.count_request(client, feeds.now()) > settings.OPENDATA_RATE_LIMIT
+                ):
+                    raise TooManyRequests() from None
+                raise
+            document = feeds.document(self.feed, output, filters, client=client)
         except DomainError as error:
             return _error_response(error, csv=request.GET.get("format") == "csv")
-        document = feeds.document(self.feed, output, filters)
         response = get_conditional_response(
             request, etag=document.etag, last_modified=document.last_modified
         ) or HttpResponse(document.body, content_type=document.content_type)

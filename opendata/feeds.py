@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 
 from opendata import selectors
+from opendata.http import TooManyRequests
 from opendata.selectors import FeedFilters
+from opendata.store import store
 
 LICENCE = {
     "name": "Licence Ouverte / Open Licence version 2.0",
@@ -145,11 +146,20 @@ def forget_local_bodies() -> None:
 
 def _keys(feed: Feed, output: str, filters: FeedFilters) -> tuple[str, str]:
     digest = hashlib.sha256(f"{feed.name}|{output}|{filters.cache_key()}".encode()).hexdigest()[:32]
-    return f"opendata:entry:{digest}", f"opendata:lock:{digest}"
+    return f"entry:{digest}", f"lock:{digest}"
 
 
 def _body_key(etag: str) -> str:
-    return f"opendata:body:{etag.strip(chr(34))}"
+    return f"body:{etag.strip(chr(34))}"
+
+
+def rate_key(client: str, at: float) -> str:
+    return f"rate:{client}:{int(at) // settings.OPENDATA_RATE_WINDOW_SECONDS}"
+
+
+def count_request(client: str, at: float) -> int:
+    """Count a request that will not read a document (bad parameters)."""
+    return store().count(rate_key(client, at), settings.OPENDATA_RATE_WINDOW_SECONDS)
 
 
 def _regenerate(feed: Feed, output: str, filters: FeedFilters, entry: dict | None, marker, at: float) -> dict:
@@ -160,7 +170,7 @@ def _regenerate(feed: Feed, output: str, filters: FeedFilters, entry: dict | Non
     last_modified = entry["last_modified"] if unchanged else int(at)
     body = _render(feed, output, rows, last_modified)
     # Same rows and same Last-Modified: the same bytes as the body already stored.
-    cache.set(_body_key(etag), body, timeout=max(4 * settings.OPENDATA_FULL_REFRESH_SECONDS, 3600))
+    store().set_body(_body_key(etag), body, timeout=max(4 * settings.OPENDATA_FULL_REFRESH_SECONDS, 3600))
     _remember_locally(etag, body)
     return {
         "etag": etag,
@@ -171,26 +181,39 @@ def _regenerate(feed: Feed, output: str, filters: FeedFilters, entry: dict | Non
     }
 
 
-def document(feed: Feed, output: str, filters: FeedFilters) -> Document:
-    """The feed document, from the cache when it was checked less than N seconds ago."""
+def document(feed: Feed, output: str, filters: FeedFilters, *, client: str | None = None) -> Document:
+    """The feed document, from the cache when it was checked less than N seconds ago.
+
+    With `client`, the request is counted against the client's rate limit in the same round
+    trip (TooManyRequests past OPENDATA_RATE_LIMIT).
+    """
     entry_key, lock_key = _keys(feed, output, filters)
     at = now()
     refresh = settings.OPENDATA_REFRESH_SECONDS
-    entry = cache.get(entry_key)
-    stale = entry is None or at - entry["checked_at"] >= refresh
-    # One worker checks; the others keep serving the previous document meanwhile.
-    if stale and (entry is None or cache.add(lock_key, 1, timeout=_LOCK_SECONDS)):
-        try:
-            entry = _check(feed, output, filters, entry, at)
-            cache.set(entry_key, entry, timeout=None)
-        finally:
-            cache.delete(lock_key)
+    limit = settings.OPENDATA_RATE_LIMIT
+    storage = store()
+    count, entry = storage.hit(
+        rate_key(client, at) if client and limit else None, settings.OPENDATA_RATE_WINDOW_SECONDS, entry_key
+    )
+    if count is not None and count > limit:
+        raise TooManyRequests()
+    if entry is None or at - entry["checked_at"] >= refresh:
+        # One worker checks; the others keep serving the previous document meanwhile (with
+        # nothing to serve yet, every worker builds it).
+        locked = storage.lock(lock_key, _LOCK_SECONDS)
+        if locked or entry is None:
+            try:
+                entry = _check(feed, output, filters, entry, at)
+                storage.set_entry(entry_key, entry)
+            finally:
+                if locked:
+                    storage.unlock(lock_key)
     body = _local_body(entry["etag"])
     if body is None:
-        body = cache.get(_body_key(entry["etag"]))
+        body = storage.get_body(_body_key(entry["etag"]))
         if body is None:  # evicted from the cache: rebuild it
             entry = _regenerate(feed, output, filters, entry, feed.marker(), at)
-            cache.set(entry_key, entry, timeout=None)
+            storage.set_entry(entry_key, entry)
             body = _local_body(entry["etag"])
         else:
             _remember_locally(entry["etag"], body)

@@ -21,6 +21,11 @@ _PARAMETERS = {
 }
 
 
+# Valid codes seen by this process: a valid filter costs no SQL; an unknown one is looked up
+# again (a département or product added since is then found).
+_known: dict[str, set[str]] = {"departement": set(), "product": set()}
+
+
 def parse(feed: str, query) -> tuple[str, FeedFilters]:
     """(format, filters) from a request's query string, or InvalidInput naming the parameter."""
     accepted = _PARAMETERS[feed]
@@ -61,18 +66,23 @@ def _departement(value: str | None) -> str | None:
     if value is None:
         return None
     code = value.strip().upper()
+    if code in _known["departement"]:
+        return code
     if not _DEPARTEMENT.match(code) or not Departement.objects.filter(code=code).exists():
         raise InvalidInput(
             _("Département inconnu : donnez son code INSEE, par exemple 32, 2A ou 971."),
             code="invalid_departement",
             field="departement",
         )
+    _known["departement"].add(code)
     return code
 
 
 def _product(value: str | None) -> str | None:
     if value is None:
         return None
+    if value in _known["product"]:
+        return value
     codes = list(Product.objects.filter(is_active=True).order_by("code").values_list("code", flat=True))
     if value not in codes:
         raise InvalidInput(
@@ -80,6 +90,7 @@ def _product(value: str | None) -> str | None:
             code="invalid_product",
             field="product",
         )
+    _known["product"].add(value)
     return value
 
 
