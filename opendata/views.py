@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from opendata import feeds
@@ -16,5 +17,6 @@ def documentation(request):
             "licence": feeds.LICENCE,
             "bands": PUBLISHED_BANDS,
             "refresh_seconds": settings.OPENDATA_REFRESH_SECONDS,
+            "example_url": reverse("opendata:pharmacies") + "?departement=32&product=ffp2&format=geojson",
         },
     )
