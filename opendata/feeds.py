@@ -4,9 +4,10 @@ A feed document (one feed, one set of filters, one format) is kept in the cache 
 and Last-Modified. It is checked again at most every OPENDATA_REFRESH_SECONDS: the check reads
 the feed's cheap "last change" marker and regenerates the document only when the marker
 moved (or every OPENDATA_FULL_REFRESH_SECONDS, for what no marker sees: a renamed pharmacy, a
-slot that has started). Between checks a request costs two cache reads and no SQL; the body
-itself is also kept in each worker's memory, keyed by its ETag, so that a large feed is not
-copied out of Redis on every request.
+slot that has started). Between checks a request costs no SQL and, most of the time, no Redis
+round trip either: each worker keeps the entry while it is younger than the interval, the body
+keyed by its ETag, and adds its clients' request counts to the shared rate counters in batches
+while they are far from the limit (one pipelined round trip when it does).
 
 The ETag is a hash of the published rows: a regeneration that finds the same rows keeps the
 ETag and Last-Modified, so clients polling with If-None-Match keep getting 304.
@@ -139,9 +140,63 @@ def _local_body(etag: str) -> bytes | None:
         return _local_bodies.get(etag)
 
 
-def forget_local_bodies() -> None:
+# This worker's copy of each document's entry, used while it is younger than the refresh
+# interval (the freshness promise holds: it was checked less than N seconds ago).
+_local_entries: OrderedDict[str, dict] = OrderedDict()
+# Requests per (client, window) counted here and not yet added to the shared counter, and the
+# shared total at the last addition: {rate key: [pending, known total]}.
+_local_rates: dict[str, list[int]] = {}
+_LOCAL_ENTRIES_MAX = 256
+_LOCAL_RATES_MAX = 10_000
+
+
+def forget_local_state() -> None:
     with _local_lock:
         _local_bodies.clear()
+        _local_entries.clear()
+        _local_rates.clear()
+
+
+def _local_entry(key: str, at: float) -> dict | None:
+    with _local_lock:
+        entry = _local_entries.get(key)
+    return (
+        entry if entry is not None and at - entry["checked_at"] < settings.OPENDATA_REFRESH_SECONDS else None
+    )
+
+
+def _keep_entry(key: str, entry: dict) -> None:
+    with _local_lock:
+        _local_entries[key] = entry
+        _local_entries.move_to_end(key)
+        while len(_local_entries) > _LOCAL_ENTRIES_MAX:
+            _local_entries.popitem(last=False)
+
+
+def _requests_to_add(key: str, limit: int) -> int:
+    """Count one request of this client here; how many to add to the shared counter now (0: later).
+
+    Far from the limit a worker adds its requests in batches (an eighth of the remaining
+    allowance at most), so that a busy feed does not cost a Redis round trip per request; near
+    the limit every request is added and checked. The limit can be passed by at most about an
+    eighth of the allowance per worker.
+    """
+    with _local_lock:
+        if len(_local_rates) > _LOCAL_RATES_MAX:
+            _local_rates.clear()
+        counter = _local_rates.setdefault(key, [0, 0])
+        counter[0] += 1
+        pending, known = counter
+        if pending < max(1, (limit - known) // 8):
+            return 0
+        counter[0] = 0
+        return pending
+
+
+def _record_total(key: str, total: int) -> None:
+    with _local_lock:
+        if key in _local_rates:
+            _local_rates[key][1] = total
 
 
 def _keys(feed: Feed, output: str, filters: FeedFilters) -> tuple[str, str]:
@@ -192,11 +247,21 @@ def document(feed: Feed, output: str, filters: FeedFilters, *, client: str | Non
     refresh = settings.OPENDATA_REFRESH_SECONDS
     limit = settings.OPENDATA_RATE_LIMIT
     storage = store()
-    count, entry = storage.hit(
-        rate_key(client, at) if client and limit else None, settings.OPENDATA_RATE_WINDOW_SECONDS, entry_key
-    )
-    if count is not None and count > limit:
-        raise TooManyRequests()
+    client_key = rate_key(client, at) if client and limit else None
+    to_add = _requests_to_add(client_key, limit) if client_key else 0
+    entry = _local_entry(entry_key, at)
+    if to_add or entry is None:
+        count, shared_entry = storage.hit(
+            client_key if to_add else None,
+            to_add,
+            settings.OPENDATA_RATE_WINDOW_SECONDS,
+            None if entry is not None else entry_key,
+        )
+        if count is not None:
+            _record_total(client_key, count)
+            if count > limit:
+                raise TooManyRequests()
+        entry = entry or shared_entry
     if entry is None or at - entry["checked_at"] >= refresh:
         # One worker checks; the others keep serving the previous document meanwhile (with
         # nothing to serve yet, every worker builds it).
@@ -205,15 +270,18 @@ def document(feed: Feed, output: str, filters: FeedFilters, *, client: str | Non
             try:
                 entry = _check(feed, output, filters, entry, at)
                 storage.set_entry(entry_key, entry)
+                _keep_entry(entry_key, entry)
             finally:
                 if locked:
                     storage.unlock(lock_key)
+    _keep_entry(entry_key, entry)
     body = _local_body(entry["etag"])
     if body is None:
         body = storage.get_body(_body_key(entry["etag"]))
         if body is None:  # evicted from the cache: rebuild it
             entry = _regenerate(feed, output, filters, entry, feed.marker(), at)
             storage.set_entry(entry_key, entry)
+            _keep_entry(entry_key, entry)
             body = _local_body(entry["etag"])
         else:
             _remember_locally(entry["etag"], body)

@@ -27,19 +27,23 @@ class RedisStore:
     def __init__(self, url: str):
         self.client = _redis(url)
 
-    def hit(self, rate_key: str | None, window: int, entry_key: str) -> tuple[int | None, dict | None]:
-        """(requests of this client in the window, the document's entry), in one round trip."""
+    def hit(
+        self, rate_key: str | None, requests: int, window: int, entry_key: str | None
+    ) -> tuple[int | None, dict | None]:
+        """(the client's total in the window after adding `requests`, the document's entry),
+        in one round trip; either part may be skipped (None)."""
         pipeline = self.client.pipeline(transaction=False)
         if rate_key:
-            pipeline.incr(_prefixed(rate_key))
+            pipeline.incrby(_prefixed(rate_key), requests)
             pipeline.expire(_prefixed(rate_key), window + 5, nx=True)
-        pipeline.get(_prefixed(entry_key))
+        if entry_key:
+            pipeline.get(_prefixed(entry_key))
         results = pipeline.execute()
-        entry = json.loads(results[-1]) if results[-1] else None
+        entry = json.loads(results[-1]) if entry_key and results[-1] else None
         return (results[0] if rate_key else None), entry
 
-    def count(self, rate_key: str, window: int) -> int:
-        return self.hit(rate_key, window, "none")[0]
+    def count(self, rate_key: str, window: int, requests: int = 1) -> int:
+        return self.hit(rate_key, requests, window, None)[0]
 
     def set_entry(self, key: str, entry: dict) -> None:
         self.client.set(_prefixed(key), json.dumps(entry))
@@ -58,16 +62,19 @@ class RedisStore:
 
 
 class CacheStore:
-    def hit(self, rate_key: str | None, window: int, entry_key: str) -> tuple[int | None, dict | None]:
-        return (self.count(rate_key, window) if rate_key else None), cache.get(_prefixed(entry_key))
+    def hit(
+        self, rate_key: str | None, requests: int, window: int, entry_key: str | None
+    ) -> tuple[int | None, dict | None]:
+        count = self.count(rate_key, window, requests) if rate_key else None
+        return count, cache.get(_prefixed(entry_key)) if entry_key else None
 
-    def count(self, rate_key: str, window: int) -> int:
+    def count(self, rate_key: str, window: int, requests: int = 1) -> int:
         key = _prefixed(rate_key)
         try:
-            return cache.incr(key)
+            return cache.incr(key, requests)
         except ValueError:
             # First request of the window (or the key expired between the two calls).
-            return 1 if cache.add(key, 1, timeout=window + 5) else cache.incr(key)
+            return requests if cache.add(key, requests, timeout=window + 5) else cache.incr(key, requests)
 
     def set_entry(self, key: str, entry: dict) -> None:
         cache.set(_prefixed(key), entry, timeout=None)

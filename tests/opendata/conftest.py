@@ -16,7 +16,7 @@ TOULOUSE = "31555"
 @pytest.fixture(autouse=True)
 def _fresh_local_bodies():
     """Bodies kept in this process's memory must not outlive the cache cleared per test."""
-    feeds.forget_local_bodies()
+    feeds.forget_local_state()
     yield
 
 

@@ -180,3 +180,21 @@ def test_each_client_address_is_rate_limited_with_a_429_in_french(client, db, oc
 def test_writing_methods_are_not_allowed(client, db, occitanie):
     assert client.post(PHARMACIES, {}).status_code == 405
     assert client.delete(CARE_SITES).status_code == 405
+
+
+def test_far_from_the_limit_requests_are_added_to_the_shared_counter_in_batches(
+    client, db, occitanie, settings, clock
+):
+    from opendata import feeds
+    from opendata.store import store
+
+    settings.OPENDATA_RATE_LIMIT = 1000
+    for _ in range(20):
+        assert client.get(CARE_SITES, REMOTE_ADDR="10.0.0.3").status_code == 200
+    key = feeds.rate_key("10.0.0.3", clock.now)
+    shared = store().count(key, settings.OPENDATA_RATE_WINDOW_SECONDS, requests=0)
+    assert shared == 0  # an eighth of the allowance (125) not reached yet: no round trip
+
+    settings.OPENDATA_RATE_LIMIT = 22  # near the limit every request is added and checked
+    statuses = [client.get(CARE_SITES, REMOTE_ADDR="10.0.0.3").status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
