@@ -31,8 +31,11 @@ class _PlaceSerializer(serializers.Serializer):
 
 class StockEntrySerializer(serializers.Serializer):
     product_name = serializers.CharField()
-    band = serializers.ChoiceField(
-        choices=PUBLISHED_BANDS, help_text="Tranche de masques disponibles (stock moins options en cours)."
+    # CharField, not ChoiceField: an enum named "band" already exists in the schema (pharmacies).
+    band = serializers.CharField(
+        help_text="Tranche de masques disponibles (stock moins options en cours) : "
+        + ", ".join(PUBLISHED_BANDS)
+        + "."
     )
     sold_out = serializers.BooleanField(help_text="Déclaré épuisé par l'officine.")
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -41,7 +44,7 @@ class StockEntrySerializer(serializers.Serializer):
 class PharmacyRowSerializer(_PlaceSerializer):
     finess = serializers.CharField(help_text="Numéro FINESS de l'officine (donnée publique d'établissement).")
     name = serializers.CharField()
-    position_precision = serializers.ChoiceField(choices=["address", "commune"])
+    position_precision = serializers.CharField(help_text="address (adresse) ou commune (position approchée).")
     updated_at = serializers.DateTimeField(allow_null=True)
     stock = serializers.DictField(child=StockEntrySerializer(), help_text="Par code de produit.")
 
@@ -53,10 +56,10 @@ class PharmacyFeedSerializer(serializers.Serializer):
 
 class CareSiteRowSerializer(_PlaceSerializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["covid_centre", "lab"])
+    kind = serializers.CharField(help_text="covid_centre ou lab.")
     kind_label = serializers.CharField()
     name = serializers.CharField()
-    position_precision = serializers.ChoiceField(choices=["commune"])
+    position_precision = serializers.CharField(help_text="Toujours commune : position de la commune.")
 
 
 class CareSiteFeedSerializer(serializers.Serializer):
