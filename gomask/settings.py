@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "consultations",
     "notifications",
     "dashboards",
+    "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
     "gomask",
     # Change history of users, pharmacies, professionals, zones, sites, quota policies: after
@@ -371,6 +372,13 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Open-data feeds (opendata app): checked for changes at most every N seconds, rate limit per
+# client address (requests per window; 0 turns it off).
+OPENDATA_REFRESH_SECONDS = env_int("OPENDATA_REFRESH_SECONDS", 30, minimum=1)
+OPENDATA_FULL_REFRESH_SECONDS = env_int("OPENDATA_FULL_REFRESH_SECONDS", 600, minimum=1)
+OPENDATA_RATE_LIMIT = env_int("OPENDATA_RATE_LIMIT", 120, minimum=0)
+OPENDATA_RATE_WINDOW_SECONDS = env_int("OPENDATA_RATE_WINDOW_SECONDS", 60, minimum=1)
 
 # --- REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
