@@ -9,3 +9,5 @@ def enrolling_totp_passes_the_second_factor(sender, request, user, authenticator
     """Activating TOTP checks a code from the new authenticator: this session has passed it."""
     if request is not None and authenticator.type == Authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+        # allauth sends this signal on commit, which may come after the session was saved.
+        request.session.save()

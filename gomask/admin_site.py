@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,7 +16,7 @@ class PortalAdminSite(admin.AdminSite):
     the admin sends there, with `next` so the person comes back.
     """
 
-    @never_cache
+    @method_decorator(never_cache)
     def login(self, request, extra_context=None):
         if request.user.is_authenticated and self.has_permission(request):
             return redirect(reverse("admin:index", current_app=self.name))
