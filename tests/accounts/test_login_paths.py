@@ -272,3 +272,14 @@ def test_a_suspended_professional_sees_its_status_and_nothing_else(client, occit
     assert client.get(reverse("notifications:bulletins")).status_code == 403
     assert client.post(reverse("account_logout")).status_code == 302
     assert not _is_logged_in(client)
+
+
+def test_a_session_that_skipped_the_totp_step_cannot_remove_the_totp_device(client, administrator):
+    client.force_login(administrator)
+    _strip_second_factor(client)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    from allauth.mfa.models import Authenticator
+
+    assert Authenticator.objects.filter(user=administrator, type=Authenticator.Type.TOTP).exists()
