@@ -12,11 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from accounts.access import PENDING_MESSAGE, status_message
 from accounts.models import Role
 
-PENDING_MESSAGE = _(
-    "Votre compte est en attente de validation : vous pourrez agir dès qu'il aura été validé."
-)
+__all__ = ["PENDING_MESSAGE", "HasRole", "role_required", "user_may_act_as", "ensure_region_scope"]
 
 
 def user_may_act_as(user, roles) -> bool:
@@ -33,7 +32,7 @@ def role_required(*roles: str):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.role in roles and not user.is_approved:
-                raise PermissionDenied(PENDING_MESSAGE)
+                raise PermissionDenied(status_message(user))
             if not user_may_act_as(user, roles):
                 raise PermissionDenied(_("Cette page est réservée à un autre type de compte."))
             return view(request, *args, **kwargs)
@@ -57,7 +56,7 @@ class HasRole(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         if user and user.is_authenticated and user.role in self.roles and not user.is_approved:
-            self.message = PENDING_MESSAGE
+            self.message = status_message(user)
             return False
         return user_may_act_as(user, self.roles)
 

@@ -23,8 +23,8 @@ LANDING_BY_ROLE = {
 @login_required
 def landing(request):
     """Any logged-in account: sends each role to its own home page."""
-    if request.user.is_pending:
-        return render(request, "accounts/pending.html")
+    if not request.user.is_approved:
+        return render(request, "accounts/pending.html", {"suspended": request.user.status == "suspended"})
     return redirect(LANDING_BY_ROLE.get(request.user.role, "home"))
 
 

@@ -31,14 +31,15 @@ from consultations.forms import (
 )
 from consultations.ics import ics_content_type
 from consultations.models import BookingStatus, MissionStatus
+from gomask.client_ip import client_ip
 from gomask.errors import Conflict, DomainError, InvalidInput
 
 MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
 
 
 def client_key(request) -> str:
-    """The client address used by the booking rate limit (the proxy must set REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client address used by the booking rate limit (see TRUSTED_PROXY_COUNT)."""
+    return client_ip(request)
 
 
 def _map_points(results) -> list[dict]:

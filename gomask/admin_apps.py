@@ -12,6 +12,8 @@ _SKIPPED_ADMIN_MODULES = {"leaflet"}
 class PortalAdminConfig(SimpleAdminConfig):
     """The Django admin, discovering every app's admin.py except django-leaflet's."""
 
+    default_site = "gomask.admin_site.PortalAdminSite"
+
     def ready(self):
         super().ready()
         for app_config in apps.get_app_configs():

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireStaffMfaMiddleware",
+    "accounts.middleware.AccountStatusGateMiddleware",
     # Last, so it sees the views' exceptions first: the one HTML error path (403/404/405/409...).
     "gomask.middleware.DomainErrorMiddleware",
 ]
@@ -230,7 +231,16 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
 }
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: clients connect
+# directly). Every per-client limit (failed logins, bookings) counts by gomask.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The TOTP step says when a code was already used (allauth only says "incorrect").
+MFA_FORMS = {
+    "authenticate": "accounts.forms.TotpAuthenticateForm",
+    "reauthenticate": "accounts.forms.TotpReauthenticateForm",
+}
 MFA_TOTP_ISSUER = "GO MASK"
 # Roles that must have TOTP enrolled before they can use the portal.
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["ars_staff", "admin"])
@@ -384,7 +394,7 @@ OPENDATA_RATE_WINDOW_SECONDS = env_int("OPENDATA_RATE_WINDOW_SECONDS", 60, minim
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

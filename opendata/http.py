@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from gomask.client_ip import client_ip
 from gomask.errors import DomainError
 
 
@@ -15,8 +16,6 @@ class TooManyRequests(DomainError):
 
 
 def client_address(request) -> str:
-    """The client's address for the rate limit.
-
-    REMOTE_ADDR until the portal has a trusted-proxy aware helper (the auth work); swap it here.
-    """
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address for the rate limit: the portal's one reading of X-Forwarded-For
+    (TRUSTED_PROXY_COUNT), as for the login and booking limits."""
+    return client_ip(request) or "unknown"

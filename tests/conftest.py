@@ -4,7 +4,14 @@ Occitanie and of another region, an administrator."""
 import pytest
 
 from accounts.models import Role
-from tests.factories import PharmacyFactory, UserFactory, enrol_totp, pharmacist_of, professional_user
+from tests.factories import (
+    PharmacyFactory,
+    UserFactory,
+    enrol_totp,
+    pharmacist_of,
+    professional_user,
+    record_second_factor,
+)
 
 pytest_plugins = ["tests.fixtures_territories"]
 
@@ -29,6 +36,22 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a completed login: for an account with TOTP it also
+    records, as allauth does, that this session passed the second factor. Tests of the login paths
+    themselves log in through the real pages."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        record_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 TOULOUSE = "31555"

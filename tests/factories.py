@@ -45,6 +45,28 @@ def enrol_totp(user: User) -> None:
     TOTP.activate(user, TOTP_SECRET)
 
 
+def record_second_factor(client, user: User) -> None:
+    """Mark the client's session as having passed TOTP, as allauth's TOTP step does."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        return
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
 class PharmacyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Pharmacy

@@ -1,0 +1,55 @@
+"""Who may be in a session, and where an account that is not validated may go.
+
+One place for both rules, used by the page middleware and by the API's token authentication:
+- a role that needs a second factor (or any Django staff account) must have passed it IN THIS
+  SESSION, not merely have enrolled one (allauth records each authentication step in the session);
+- a pending or suspended account reaches its status, its sign-out and its own account settings
+  (allauth's pages), nothing else, on pages and API alike.
+"""
+
+from allauth.account.authentication import get_authentication_records
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccountStatus
+
+# Routes an account that is not (or no longer) validated may use: its status, signing out, and
+# technical routes every page needs. allauth's own pages (/accounts/...) are the person's account.
+STATUS_ROUTES = frozenset(
+    {"home", "healthz", "accounts:landing", "api-me", "api-token", "set_language", "javascript-catalog"}
+)
+ACCOUNT_PAGES_PREFIX = "/accounts/"
+
+PENDING_MESSAGE = _(
+    "Votre compte est en attente de validation : vous pourrez agir dès qu'il aura été validé."
+)
+SUSPENDED_MESSAGE = _("Votre compte est suspendu : contactez l'administrateur du portail.")
+
+
+def needs_second_factor(user) -> bool:
+    return bool(user.role in settings.MFA_REQUIRED_ROLES or user.is_staff or user.is_superuser)
+
+
+def has_enrolled_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_passed_second_factor(request, user) -> bool:
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def may_reach(user, *, view_name: str | None, path: str) -> bool:
+    """Whether an authenticated account of this status may use this route."""
+    if user.is_approved:
+        return True
+    return view_name in STATUS_ROUTES or path.startswith(ACCOUNT_PAGES_PREFIX)
+
+
+def status_message(user):
+    return SUSPENDED_MESSAGE if user.status == AccountStatus.SUSPENDED else PENDING_MESSAGE
+
+
+def status_code(user) -> str:
+    return "account_suspended" if user.status == AccountStatus.SUSPENDED else "account_pending"
