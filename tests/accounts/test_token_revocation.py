@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 
 pytestmark = pytest.mark.django_db
 
-revocation = importlib.import_module("accounts.migrations.0002_revoke_tokens_of_accounts_needing_totp")
+revocation = importlib.import_module("accounts.migrations.0004_revoke_tokens_of_accounts_needing_totp")
 
 
 def test_upgrading_revokes_the_tokens_of_accounts_that_need_totp_and_keeps_the_others(administrator, nurse):
