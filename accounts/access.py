@@ -16,7 +16,19 @@ from accounts.models import AccountStatus
 # Routes an account that is not (or no longer) validated may use: its status, signing out, and
 # technical routes every page needs. allauth's own pages (/accounts/...) are the person's account.
 STATUS_ROUTES = frozenset(
-    {"home", "healthz", "accounts:landing", "api-me", "api-token", "set_language", "javascript-catalog"}
+    {
+        "home",
+        "healthz",
+        "liveness",
+        "readiness",
+        # The accessibility statement is owed to every visitor (RGAA).
+        "accessibility",
+        "accounts:landing",
+        "api-me",
+        "api-token",
+        "set_language",
+        "javascript-catalog",
+    }
 )
 ACCOUNT_PAGES_PREFIX = "/accounts/"
 
