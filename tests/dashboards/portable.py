@@ -20,9 +20,11 @@ UNPORTABLE_KEYS = {"pharmacy_id"}
 def build_scenario(now: datetime) -> None:
     """Riscle (32) and Toulouse (31) pharmacies with arrivals and handovers this week and last
     week, one in Auch (32) sold out, then the roll-ups refreshed."""
-    from dashboards.services import PARIS, refresh_rollups, week_start_of
+    from dashboards.services import refresh_rollups
     from distribution import services as distribution
     from distribution.quotas import ensure_default_quota_policies
+    from gomask.clock import PARIS
+    from gomask.clock import week_start as week_start_of
     from gomask.identifiers import make_finess
     from pharmacies import services as pharmacies
     from pharmacies.catalogue import ensure_products
@@ -125,9 +127,12 @@ def pages(agent_email: str) -> dict:
     from django.urls import reverse
 
     from accounts.models import User
+    from tests.factories import record_second_factor
 
     client = Client(raise_request_exception=False)
-    client.force_login(User.objects.get(email=agent_email))
+    agent = User.objects.get(email=agent_email)
+    client.force_login(agent)
+    record_second_factor(client, agent)  # as the TOTP step would (no conftest in this process)
     return {
         json.dumps(query, sort_keys=True): client.get(reverse("dashboards:dashboard"), query).status_code
         for query in filter_sets()
