@@ -69,7 +69,12 @@ class TokenView(APIView):
         },
     )
     def post(self, request):
-        user = request.user if request.user.is_authenticated else self._authenticate(request)
+        # A body is credentials, checked as such even from a logged-in session: an authenticated
+        # caller sends none, and a malformed one is a 400, never ignored.
+        if request.user.is_authenticated and not request.data:
+            user = request.user
+        else:
+            user = self._authenticate(request)
         Token.objects.filter(user=user).delete()
         token = Token.objects.create(user=user)
         return Response({"token": token.key}, status=201)
