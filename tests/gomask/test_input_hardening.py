@@ -262,6 +262,9 @@ def test_a_cpts_coordinator_crafting_a_departement_is_refused(client, occitanie)
 
 def test_an_ars_agent_still_publishes_to_their_own_region(client, ars_occitanie):
     client.force_login(ars_occitanie)
-    response = client.post(reverse("notifications:bulletin_publish"), _bulletin(departements=["32"]))
+    # The form leads to a preview; "Confirmer l'envoi" publishes.
+    data = _bulletin(departements=["32"])
+    assert client.post(reverse("notifications:bulletin_publish"), data).status_code == 200
+    response = client.post(reverse("notifications:bulletin_publish"), {**data, "confirm": "1"})
     assert response.status_code == 302
     assert CrisisBulletin.objects.get().region_id == "76"

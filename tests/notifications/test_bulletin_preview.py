@@ -96,7 +96,8 @@ def test_modify_goes_back_to_the_filled_form_without_publishing(client, ars_occi
 def test_a_preview_outside_the_region_is_refused_like_the_publication(client, ars_occitanie, occitanie):
     client.force_login(ars_occitanie)
     response = client.post(URL, {**FORM, "departements": ["13"]})
-    assert response.status_code == 400  # Bouches-du-Rhône is not offered to Occitanie
+    # Bouches-du-Rhône is outside Occitanie: refused (403) with a message, not silently rescoped.
+    assert response.status_code == 403
     assert "counts" not in response.context
     assert not CrisisBulletin.objects.exists()
 
