@@ -38,6 +38,7 @@ def test_on_a_phone_a_reused_totp_code_says_to_wait_for_the_next_one(browser, li
         page.get_by_label("Code").fill(code)
         page.get_by_role("button", name="Connexion").click()
         page.wait_for_url("**/compte/a-valider/")
+        page.locator("header summary", has_text="Menu").click()  # the phone menu is folded
         page.get_by_role("button", name="Se déconnecter").first.click()
 
         page.goto("/accounts/login/")

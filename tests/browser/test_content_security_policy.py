@@ -71,13 +71,16 @@ def test_public_pages_report_no_content_security_policy_violation(watched_page, 
     assert problems == []
 
 
-def test_professional_pages_and_the_stock_map_report_no_violation(watched_page, nurse, riscle_pharmacy):
+def test_professional_pages_and_the_stock_map_report_no_violation(
+    watched_page, nurse, riscle_pharmacy, quota_policies
+):
+    """(The search form is offered to a professional with a quota.)"""
     page, problems = watched_page
     log_in(page, nurse.email)
     page.wait_for_url("**/professionnel/")
     for path in menu_paths("professional"):
         visit(page, problems, path)
-    page.goto(reverse("professionals:find_masks"))
+    page.goto(reverse("distribution:find_masks"))
     page.get_by_role("button", name="Rechercher").click()
     page.locator("#availability-map[data-ready='true']").wait_for()
     problems.extend(page.evaluate("window.__cspViolations"))
