@@ -87,4 +87,4 @@ def test_a_pharmacist_marks_sold_out_and_sees_the_nearest_stock(
     assert "Pharmacie de Saint-Mont" in rows.nth(0).inner_text()
     assert "km" in rows.nth(0).inner_text()
     assert "Pharmacie de Nogaro" in rows.nth(1).inner_text()
-    assert rows.nth(0).get_by_role("link", name="05 62 00 00 01").get_attribute("href") == "tel:0562000001"
+    assert rows.nth(0).get_by_role("link", name="05 62 00 00 01").get_attribute("href") == "tel:+33562000001"
