@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +48,9 @@ class BulletinForm(forms.Form):
     """
 
     title = forms.CharField(label=_("Titre"), max_length=TITLE_MAX)
+    # Carried from the form through the preview to "Confirmer l'envoi": a double click on the
+    # confirmation publishes once (pharmacies.services.claim_form_token).
+    form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     body = forms.CharField(
         label=_("Message"),
         max_length=BODY_MAX,

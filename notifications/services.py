@@ -38,6 +38,7 @@ from notifications.models import (
 )
 from notifications.tokens import read_unsubscribe_token
 from pharmacies.models import MovementKind
+from pharmacies.services import claim_form_token
 from pharmacies.wording import enumerate_fr, masks, pharmacy_label
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
@@ -438,11 +439,14 @@ def publish_bulletin(
     departement_codes=(),
     epci_codes=(),
     professions=(),
+    form_token=None,
 ) -> CrisisBulletin:
     """ARS staff (own region), a CPTS coordinator (own territory) or an administrator publish a bulletin.
 
     Targeting outside one's scope is refused and nothing is written or sent. The fan-out to
     the targeted professionals runs in Celery after commit (and is restarted by the relay).
+    The page's one-time `form_token` makes a second click on "Confirmer l'envoi" publish nothing
+    (AlreadySubmitted).
     """
     _ensure_publisher(author)
     title = _clean_text(
@@ -472,6 +476,7 @@ def publish_bulletin(
     )
 
     with transaction.atomic():
+        claim_form_token(form_token, actor=author)
         bulletin = CrisisBulletin.objects.create(
             title=title,
             body=body,

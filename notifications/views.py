@@ -21,6 +21,7 @@ from notifications.forms import BulletinForm, PreferencesForm
 from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
 from pharmacies.models import StockLevel
 from pharmacies.selectors import pharmacies_of
+from pharmacies.services import AlreadySubmitted
 from professionals.models import Profession
 
 EVERYONE = tuple(Role.values)
@@ -229,10 +230,15 @@ def publish_bulletin(request):
                 body=data["body"],
                 severity=data["severity"],
                 is_public=data["is_public"],
+                form_token=data.get("form_token"),
                 **_scope_arguments(data),
             )
         else:
             scope = services.bulletin_scope(author=request.user, **_scope_arguments(data))
+    except AlreadySubmitted:
+        # A second click on "Confirmer l'envoi": the bulletin went out once.
+        messages.info(request, _("Ce bulletin a déjà été publié : il n'est envoyé qu'une fois."))
+        return redirect("notifications:bulletins")
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)

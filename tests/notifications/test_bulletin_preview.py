@@ -1,6 +1,8 @@
 """A crisis bulletin goes out in two steps: a preview with the recipients per channel, then a
 confirmation that states how many professionals and messages were sent."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -112,3 +114,23 @@ def test_a_cpts_coordinator_previews_the_professionals_of_their_territory(client
     assert response.context["counts"] == expected
     # Riscle's nurse and the professional without an account, not Auch nor Toulouse.
     assert expected["professionals"] == 2
+
+
+def test_a_double_click_on_the_confirmation_publishes_the_bulletin_once(
+    client, ars_occitanie, gers_professionals, django_capture_on_commit_callbacks
+):
+    client.force_login(ars_occitanie)
+    page = client.get(URL).content.decode()
+    token = re.search(r'name="form_token" value="([0-9a-f-]{36})"', page).group(1)
+    # The preview carries the form's one-time token on to the confirmation.
+    preview = client.post(URL, {**FORM, "departements": ["32"], "form_token": token})
+    assert f'value="{token}"' in preview.content.decode()
+    confirmation = {**FORM, "departements": ["32"], "form_token": token, "confirm": "1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(URL, confirmation)
+        second = client.post(URL, confirmation)
+    assert first.status_code == 302
+    assert second.status_code == 302 and second.url == reverse("notifications:bulletins")
+    assert "déjà été publié" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+    assert CrisisBulletin.objects.count() == 1
+    assert Delivery.objects.count() == 5  # 2 e-mails, 1 SMS, 2 portal messages: sent once
