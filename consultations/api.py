@@ -23,7 +23,7 @@ from consultations.serializers import (
 )
 from consultations.views import client_key
 from gomask.errors import InvalidInput
-from territories.forms import PlaceField
+from territories.forms import CommuneField, PlaceField
 
 ERRORS = {
     400: OpenApiResponse(ConsultationErrorSerializer, description="Données invalides"),
@@ -78,6 +78,12 @@ class BookingCreateView(APIView):
         data = BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        # Where the patient lives decides the priority window: a postal code shared by several
+        # communes is answered with their names to choose from, never guessed.
+        try:
+            commune = CommuneField().clean(values["commune"])
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), code="invalid_commune", field="commune") from exc
         booking = services.book_slot(
             slot_id=values["slot"],
             first_name=values["first_name"],
@@ -85,7 +91,7 @@ class BookingCreateView(APIView):
             birth_date=values["birth_date"],
             phone=values["phone"],
             email=values["email"],
-            commune_code=values["commune"],
+            commune_code=commune.insee_code,
             has_regular_doctor=values["has_regular_doctor"],
             rate_limit_key=client_key(request),
         )

@@ -37,7 +37,13 @@ class BookingInputSerializer(serializers.Serializer):
     birth_date = serializers.DateField()
     phone = serializers.CharField(max_length=20)
     email = serializers.CharField(max_length=254)
-    commune = serializers.CharField(max_length=5, help_text="Code INSEE de la commune de résidence.")
+    commune = serializers.CharField(
+        max_length=100,
+        help_text=(
+            "Commune de résidence : code postal, nom, « Nom (code postal) » ou code INSEE. Un code "
+            "postal partagé par plusieurs communes est refusé (400) avec leurs noms à choisir."
+        ),
+    )
     has_regular_doctor = serializers.BooleanField(help_text="Faux si le patient n'a pas de médecin traitant.")
 
 

@@ -129,3 +129,19 @@ def test_the_openapi_schema_lists_the_consultation_endpoints(client, occitanie):
     ]:
         assert path in schema["paths"]
     assert "201" in schema["paths"]["/api/consultations/bookings/"]["post"]["responses"]
+
+
+def test_the_booking_api_takes_the_commune_as_patients_write_it(client, slots):
+    url = reverse("api-consultations-book")
+    shared = client.post(url, _payload(slots[0], commune_code="32400"), content_type="application/json")
+    # 32400 is shared by several communes: the answer names them, nothing is booked.
+    assert shared.status_code == 400 and shared.json()["code"] == "invalid_commune"
+    assert "Riscle (32400)" in shared.json()["message"]
+    assert not Booking.objects.exists()
+
+    chosen = client.post(
+        url, _payload(slots[0], commune_code="Riscle (32400)"), content_type="application/json"
+    )
+    assert chosen.status_code == 201
+    booking = Booking.objects.get()
+    assert booking.commune.insee_code == "32344" and booking.lives_in_zone
