@@ -198,6 +198,17 @@ def claim_form_token(form_token, *, actor) -> None:
         raise AlreadySubmitted() from exc
 
 
+# A stale tab can be sent again days later; after a week its token is forgotten.
+FORM_TOKEN_RETENTION = timedelta(days=7)
+
+
+def purge_form_submissions(*, now=None) -> int:
+    """Forget one-time form tokens older than FORM_TOKEN_RETENTION (periodic); the number deleted."""
+    since = (now or timezone.now()) - FORM_TOKEN_RETENTION
+    deleted, _by_model = FormSubmission.objects.filter(created_at__lt=since).delete()
+    return deleted
+
+
 @retry_on_contention
 @transaction.atomic
 def declare_arrival(

@@ -522,3 +522,20 @@ def test_the_level_equals_the_ledger_after_a_random_sequence_of_operations(
         assert 0 <= level.reserved <= level.on_hand
         last = level.movements.order_by("-created_at", "-id").first()
         assert (last.on_hand_after, last.reserved_after) == (level.on_hand, level.reserved)
+
+
+def test_one_time_form_tokens_older_than_a_week_are_forgotten_and_recent_ones_kept(riscle_pharmacist):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pharmacies.models import FormSubmission
+    from pharmacies.services import purge_form_submissions
+
+    old, recent = (
+        FormSubmission.objects.create(token=uuid.uuid4(), actor=riscle_pharmacist) for _ in range(2)
+    )
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+
+    assert purge_form_submissions() == 1
+    assert list(FormSubmission.objects.values_list("pk", flat=True)) == [recent.pk]
