@@ -212,3 +212,11 @@ class MaskSearchForm(forms.Form):
         )
         self.fields["product"].initial = self.default_product
         self.fields["radius"].initial = DEFAULT_RADIUS_KM
+        if self.is_bound:
+            # A search left without product or radius (a typed or shared address) uses the
+            # defaults, and the form shows those: never "5 km" on screen for a 20 km search.
+            data = self.data.copy()
+            for name in ("product", "radius"):
+                if not data.get(name):
+                    data[name] = str(self.fields[name].initial)
+            self.data = data

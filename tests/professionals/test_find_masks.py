@@ -147,3 +147,12 @@ def test_a_profession_without_any_quota_is_told_so_instead_of_offered_products(c
     assert response.status_code == 200
     assert "Aucun quota n'est défini pour votre profession" in response.content.decode()
     assert response.context["rows"] == []
+
+
+def test_a_search_without_radius_or_product_shows_the_defaults_it_used(client, nurse, quota_policies):
+    client.force_login(nurse)
+    response = client.get(reverse("distribution:find_masks"), {"place": "Riscle"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="20" selected>20 km</option>' in html
+    assert 'value="surgical" selected' in html
