@@ -37,3 +37,13 @@ def test_images_may_come_from_the_configured_map_tile_server_only():
     ]
     assert _tile_origin("https://{s}.tiles.example.fr/{z}/{x}/{y}.png") == ["https://*.tiles.example.fr"]
     assert _tile_origin("") == []
+
+
+@pytest.mark.parametrize("template", ["500.html", "400_invalid_input.html"])
+def test_the_bare_error_pages_style_themselves_from_a_file_the_policy_allows(client, template):
+    from django.template.loader import render_to_string
+
+    html = render_to_string(template, {"message": "Saisie refusée."})
+    assert "<style" not in html and " style=" not in html
+    assert '<link rel="stylesheet" href="/static/css/bare.css">' in html
+    assert client.get("/static/css/bare.css").status_code == 200
