@@ -37,4 +37,4 @@ def test_a_pharmacist_switches_to_english_declares_an_arrival_and_switches_back(
     page.get_by_role("button", name="Change language").click()
     page.get_by_role("link", name="Mon officine").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert page.get_by_role("button", name="Se déconnecter").is_visible()
+    page.get_by_role("button", name="Se déconnecter").wait_for()  # visible (waits for the page)

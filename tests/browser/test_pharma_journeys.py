@@ -5,6 +5,7 @@ limited to what may be reserved, and an arrival sent twice."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from distribution import services
 from distribution.models import Dispensation, Reservation
@@ -27,7 +28,12 @@ def screen(request, page):
 
 
 def _no_horizontal_overflow(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page overflows"
+    """No sideways scroll once the page has settled (a loaded machine may still be laying it out)."""
+    fits = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    try:
+        page.wait_for_function(fits, timeout=3_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError("page overflows") from None
 
 
 def _within_two_screens(page, locator, screen):
