@@ -15,7 +15,7 @@ from tests.consultations.conftest import patient
 
 FEEDS = [reverse("opendata:pharmacies"), reverse("opendata:care-sites"), reverse("opendata:consultations")]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-# French phone numbers however written: 0X XX XX XX XX, 0XXXXXXXXX, +33 X…
+# French phone numbers however written: 06 12 34 56 78, 0612345678, +33 6 12…
 PHONE = re.compile(r"(?:\+33|0033|\b0)\s*[1-9](?:[\s.-]*\d{2}){4}\b")
 # RPPS (11 digits) and ADELI (9 digits) numbers: any run of 9 or 11 digits, except the
 # pharmacies' FINESS numbers, which are public establishment data.
