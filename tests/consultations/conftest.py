@@ -135,3 +135,18 @@ def committed(django_capture_on_commit_callbacks):
             return service(**kwargs)
 
     return run
+
+
+def booking_form(**overrides) -> dict:
+    """The booking page's fields as the same patient types them (postal code, spaced phone)."""
+    data = {
+        "commune": "Riscle",
+        "has_regular_doctor": "non",
+        "first_name": "Jeanne",
+        "last_name": "Lacoste",
+        "birth_date": "1950-03-14",
+        "phone": "06 11 22 33 44",
+        "email": "jeanne.lacoste@exemple.fr",
+    }
+    data.update(overrides)
+    return data

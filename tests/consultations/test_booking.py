@@ -14,7 +14,7 @@ from consultations.models import Booking, BookingStatus, Slot, WaitingListEntry
 from gomask.errors import Conflict, InvalidInput, NotFound
 from notifications import tasks as notifications_tasks
 from notifications.models import Delivery
-from tests.consultations.conftest import MARCIAC, TOULOUSE, make_mission, patient, publish
+from tests.consultations.conftest import MARCIAC, TOULOUSE, booking_form, make_mission, patient, publish
 from tests.consultations.mail import calendar_attachment
 
 pytestmark = pytest.mark.django_db
@@ -270,20 +270,6 @@ def test_the_limit_of_future_bookings_is_configurable(slots, settings):
         services.book_slot(slot_id=slots[1].pk, **patient())
 
 
-def _form(**overrides) -> dict:
-    data = {
-        "commune": "Riscle",
-        "has_regular_doctor": "non",
-        "first_name": "Jeanne",
-        "last_name": "Lacoste",
-        "birth_date": "1950-03-14",
-        "phone": "06 11 22 33 44",
-        "email": "jeanne.lacoste@exemple.fr",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_booking_attempts_that_could_take_a_slot_are_rate_limited_per_client_with_a_429_in_french(
     client, slots, settings
 ):
@@ -293,11 +279,11 @@ def test_booking_attempts_that_could_take_a_slot_are_rate_limited_per_client_wit
     )
     url = reverse("consultations:book", args=[slots[0].pk])
     for _ in range(2):
-        assert client.post(url, _form(), REMOTE_ADDR="10.9.8.7").status_code == 409
-    refused = client.post(url, _form(), REMOTE_ADDR="10.9.8.7")
+        assert client.post(url, booking_form(), REMOTE_ADDR="10.9.8.7").status_code == 409
+    refused = client.post(url, booking_form(), REMOTE_ADDR="10.9.8.7")
     assert refused.status_code == 429
     assert "Trop de demandes" in html.unescape(refused.content.decode())
-    other_client = client.post(url, _form(), REMOTE_ADDR="10.9.8.8")
+    other_client = client.post(url, booking_form(), REMOTE_ADDR="10.9.8.8")
     assert other_client.status_code == 409
 
 
@@ -310,8 +296,8 @@ def test_typing_mistakes_do_not_count_towards_the_rate_limit(client, slots, sett
         {"birth_date": "2999-01-01"},
         {"first_name": ""},
     ]:
-        assert client.post(url, _form(**mistake), REMOTE_ADDR="10.9.8.7").status_code == 400
-    response = client.post(url, _form(), REMOTE_ADDR="10.9.8.7")
+        assert client.post(url, booking_form(**mistake), REMOTE_ADDR="10.9.8.7").status_code == 400
+    response = client.post(url, booking_form(), REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 302
     assert Booking.objects.get().status == BookingStatus.BOOKED
 
@@ -319,7 +305,7 @@ def test_typing_mistakes_do_not_count_towards_the_rate_limit(client, slots, sett
 def test_every_field_error_is_shown_at_once(client, slots):
     url = reverse("consultations:book", args=[slots[0].pk])
     response = client.post(
-        url, _form(phone="12345", email="jeanne@", birth_date="2999-01-01", last_name="R2D2")
+        url, booking_form(phone="12345", email="jeanne@", birth_date="2999-01-01", last_name="R2D2")
     )
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
@@ -344,8 +330,8 @@ def test_the_same_patient_submitting_again_gets_their_own_booking_back(slots):
 
 def test_back_then_submitting_the_form_again_shows_the_patient_their_booking(client, slots, mailoutbox):
     url = reverse("consultations:book", args=[slots[0].pk])
-    first = client.post(url, _form())
-    again = client.post(url, _form(), follow=True)
+    first = client.post(url, booking_form())
+    again = client.post(url, booking_form(), follow=True)
     assert again.redirect_chain[-1][0] == first["Location"]
     page = html.unescape(again.content.decode())
     assert "déjà enregistré à votre nom" in page and "vient d'être réservé" not in page

@@ -9,7 +9,7 @@ from accounts.demo import seed_staff_accounts
 from consultations import demo, services
 from consultations.models import Booking, Mission, PriorityZone, Site, WaitingListEntry
 from professionals import demo as professionals_demo
-from tests.consultations.conftest import make_mission, patient, publish
+from tests.consultations.conftest import booking_form, make_mission, patient, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -115,28 +115,14 @@ def test_the_demo_seed_creates_the_zones_sites_and_a_published_mission_once(occi
 # --- Issue 10: what patients meet on the public pages ------------------------------------------
 
 
-def _booking_data(**overrides) -> dict:
-    data = {
-        "commune": "Riscle",
-        "has_regular_doctor": "non",
-        "first_name": "Jeanne",
-        "last_name": "Lacoste",
-        "birth_date": "1950-03-14",
-        "phone": "06 11 22 33 44",
-        "email": "jeanne.lacoste@exemple.fr",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_the_booking_form_accepts_a_shared_postal_code_by_offering_the_commune_names(client, slots):
     url = reverse("consultations:book", args=[slots[0].pk])
-    response = client.post(url, _booking_data(commune="32400"))
+    response = client.post(url, booking_form(commune="32400"))
     assert response.status_code == 400
     page = _text(response)
     assert 'name="commune_choice" value="Riscle (32400)"' in page and "(32344)" not in page
     assert not Booking.objects.exists()
-    booked = client.post(url, _booking_data(commune="32400", commune_choice="Riscle (32400)"))
+    booked = client.post(url, booking_form(commune="32400", commune_choice="Riscle (32400)"))
     assert booked.status_code == 302
     assert Booking.objects.get().commune.insee_code == "32344"
 
