@@ -104,7 +104,7 @@ def test_a_reinforcement_request_accepted_by_a_nurse(browser, live_server, cpts,
     page.goto(f"/crise/{activation.pk}/renfort/")
     begin = timezone.localtime(start + timedelta(hours=2))
     page.get_by_label("Lieu").fill("Gymnase municipal")
-    page.get_by_label("Commune").fill("32400")
+    page.get_by_label("Commune").fill("Riscle (32400)")
     page.get_by_label("Début").fill(begin.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Fin").fill((begin + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Profession").select_option("infirmier")

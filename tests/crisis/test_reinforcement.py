@@ -196,7 +196,7 @@ def test_pages_and_api_accept(cpts, riscle_nurse, toulouse_nurse, client):
         reverse("crisis:post_request", args=[activation.pk]),
         {
             "place": "Salle des fêtes",
-            "commune": "32400",
+            "commune": "Riscle (32400)",
             "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
             "profession": "infirmier",
