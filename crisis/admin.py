@@ -1,3 +1,5 @@
+"""The console's records are written by its services only (the log is append-only): read-only."""
+
 from django.contrib import admin
 
 from crisis.models import (
@@ -8,19 +10,7 @@ from crisis.models import (
     Decision,
     ReinforcementRequest,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The console's records are written by its services only (the log is append-only)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from gomask.admin_helpers import ReadOnlyAdmin
 
 
 @admin.register(Activation)
