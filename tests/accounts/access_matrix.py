@@ -105,6 +105,8 @@ ROUTES = {
     "api-consultations-book": PUBLIC,
     "api-consultations-cancel": PUBLIC,
     "api-consultations-sites": PUBLIC,
+    "api-crisis-accept": only("professional", "professional_other"),
+    "api-crisis-acknowledge": PUBLIC,
     "api-correction": only("pharmacist_other"),
     "api-counts": only("pharmacist_other"),
     "api-dashboard-panel": only("ars_other", "admin"),

@@ -35,7 +35,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     context = signed_in_context(browser, live_server, cpts, viewport=viewport)
     page = context.new_page()
     page.goto("/crise/")
-    page.get_by_role("link", name="Activer le plan de crise").click()
+    page.get_by_role("button", name="Activer le plan de crise").click()
     page.get_by_label("Niveau").select_option("2")
     page.get_by_label("Volet ORSAN").select_option("epi_clim")
     page.get_by_label("Situation").fill("Canicule : renfort des soins à domicile.")
@@ -46,7 +46,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     activation = Activation.objects.get()
     assert activation.is_drill
 
-    page.get_by_role("link", name="Publier un bulletin").click()
+    page.get_by_role("button", name="Publier un bulletin").click()
     page.get_by_label("Titre").fill("Canicule : consignes")
     page.get_by_label("Message").fill("Hydratez vos patients âgés.")
     page.get_by_role("button", name="Publier et envoyer").click()
