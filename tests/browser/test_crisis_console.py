@@ -50,7 +50,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     page.get_by_label("Titre").fill("Canicule : consignes")
     page.get_by_label("Message").fill("Hydratez vos patients âgés.")
     page.get_by_role("button", name="Publier et envoyer").click()
-    page.get_by_text("Bulletin publié").wait_for()
+    page.get_by_text("Bulletin publié : envoi en cours").wait_for()
     bulletin = activation.bulletins.get()
     notifications.fan_out_bulletin(bulletin_id=bulletin.pk)  # the worker's job
 
