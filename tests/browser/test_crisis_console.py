@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from crisis import services
 from crisis.models import Acceptance, Acknowledgement, Activation
@@ -62,7 +63,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     visitor.get_by_role("button", name="Pris en compte").click()
     visitor.get_by_text("Merci : le bulletin est pris en compte.").wait_for()
     assert page_width(visitor) <= viewport["width"]
-    visitor.reload()
+    visitor.goto(url)
     visitor.get_by_text(re.compile(r"Pris en compte le \d\d/\d\d/\d{4} à \d\d:\d\d")).wait_for()
     visitor.context.close()
     assert Acknowledgement.objects.count() == 1
@@ -76,9 +77,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     other = Delivery.objects.exclude(professional=nurse.professional).filter(bulletin=bulletin).first()
     services.acknowledge(token=other.url.rstrip("/").rsplit("/", 1)[1])
     page.clock.run_for(31_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-field=\"acknowledged\"]').textContent === '2'"
-    )
+    expect(article.locator('[data-field="acknowledged"]')).to_have_text("2")
     assert "Mis à jour à" in page.locator("#console-updated").inner_text()
     assert page_width(page) <= viewport["width"]
     page.get_by_role("link", name="Rapport d'exercice").click()
