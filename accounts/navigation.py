@@ -30,15 +30,18 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),
         (_("Bulletins"), "notifications:bulletins"),
+        (_("Crise (SSE)"), "crisis:home"),
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
+        (_("Crise (SSE)"), "crisis:home"),
     ],
     Role.CPTS_COORDINATOR: [
         (_("Bulletins"), "notifications:bulletins"),
+        (_("Crise (SSE)"), "crisis:home"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
@@ -49,6 +52,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
+        (_("Crise (SSE)"), "crisis:home"),
         (_("Administration"), "admin:index"),
     ],
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("consultations/", include("consultations.api_urls")),
+    path("crise/", include("crisis.api_urls")),
     path("", include("distribution.api_urls")),
     path("", include("pharmacies.api_urls")),
     path("tableau-de-bord/", include("dashboards.api_urls")),

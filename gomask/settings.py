@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "distribution",
     "consultations",
     "notifications",
+    "crisis",
     "dashboards",
     "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
@@ -317,6 +318,22 @@ CELERY_BEAT_SCHEDULE["pharmacies-purge-form-tokens"] = {
 CELERY_BEAT_SCHEDULE["distribution-expire-reservations"] = {
     "task": "distribution.tasks.expire_reservations_task",
     "schedule": timedelta(minutes=5),
+}
+
+# CPTS crisis console (crisis app): a request for reinforcement asks the available
+# professionals within the first radius, then each next radius after the delay.
+CRISIS_ESCALATION_MINUTES = env_int("CRISIS_ESCALATION_MINUTES", 15, minimum=1)
+CRISIS_REINFORCEMENT_RADII_KM = [
+    int(value) for value in env_list("CRISIS_REINFORCEMENT_RADII_KM", ["10", "25", "50"])
+]
+if (
+    not CRISIS_REINFORCEMENT_RADII_KM
+    or sorted(set(CRISIS_REINFORCEMENT_RADII_KM)) != CRISIS_REINFORCEMENT_RADII_KM
+):
+    raise ImproperlyConfigured("CRISIS_REINFORCEMENT_RADII_KM: increasing distances in km, e.g. 10,25,50")
+CELERY_BEAT_SCHEDULE["crisis-escalate-requests"] = {
+    "task": "crisis.tasks.escalate_reinforcement_requests",
+    "schedule": timedelta(minutes=1),
 }
 
 # Solidarity consultations (consultations app).

@@ -34,6 +34,8 @@ class DeliveryKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", _("Annulation de rendez-vous")
     WAITING_LIST_JOINED = "waiting_list_joined", _("Inscription sur liste d'attente")
     WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
+    # CPTS crisis console (crisis app): a professional is asked to reinforce.
+    REINFORCEMENT_REQUEST = "reinforcement", _("Demande de renfort")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -151,6 +153,8 @@ class CrisisBulletin(models.Model):
     author_role = models.CharField(max_length=20)
     published_at = models.DateTimeField(_("publié le"), auto_now_add=True, db_index=True)
     recipients = models.PositiveIntegerField(_("destinataires"), default=0)
+    # A drill (exercice): marked EXERCICE in its subject, SMS, portal notification and pages.
+    is_drill = models.BooleanField(_("exercice"), default=False)
     fanout_enqueued_at = models.DateTimeField(null=True, blank=True)
     fanout_done_at = models.DateTimeField(null=True, blank=True)
 

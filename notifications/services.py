@@ -36,7 +36,7 @@ from notifications.models import (
     NotificationPreference,
     Severity,
 )
-from notifications.tokens import read_unsubscribe_token
+from notifications.tokens import acknowledge_path, read_unsubscribe_token
 from pharmacies.models import MovementKind
 from pharmacies.services import claim_form_token
 from pharmacies.wording import enumerate_fr, masks, pharmacy_label
@@ -428,26 +428,21 @@ def bulletin_scope(
     )
 
 
-def publish_bulletin(
-    *,
-    author,
-    title: str,
-    body: str,
-    severity: str,
-    is_public: bool = False,
-    region_code: str | None = None,
-    departement_codes=(),
-    epci_codes=(),
-    professions=(),
-    form_token=None,
-) -> CrisisBulletin:
-    """ARS staff (own region), a CPTS coordinator (own territory) or an administrator publish a bulletin.
+@dataclass(frozen=True)
+class BulletinContent:
+    """What a bulletin says, checked: title, body, severity, public or not, drill or not."""
 
-    Targeting outside one's scope is refused and nothing is written or sent. The fan-out to
-    the targeted professionals runs in Celery after commit (and is restarted by the relay).
-    The page's one-time `form_token` makes a second click on "Confirmer l'envoi" publish nothing
-    (AlreadySubmitted).
-    """
+    title: str
+    body: str
+    severity: str
+    is_public: bool = False
+    is_drill: bool = False
+
+
+def bulletin_content(
+    *, author, title: str, body: str, severity: str, is_public: bool = False, is_drill: bool = False
+) -> BulletinContent:
+    """Checks what a bulletin of `author` says (writes nothing)."""
     _ensure_publisher(author)
     title = _clean_text(
         title,
@@ -467,6 +462,35 @@ def publish_bulletin(
     )
     if severity not in Severity.values:
         raise InvalidInput(_("Gravité inconnue."), code="invalid_severity", field="severity")
+    return BulletinContent(
+        title=title, body=body, severity=severity, is_public=bool(is_public), is_drill=bool(is_drill)
+    )
+
+
+def publish_bulletin(
+    *,
+    author,
+    title: str,
+    body: str,
+    severity: str,
+    is_public: bool = False,
+    is_drill: bool = False,
+    region_code: str | None = None,
+    departement_codes=(),
+    epci_codes=(),
+    professions=(),
+    form_token=None,
+) -> CrisisBulletin:
+    """ARS staff (own region), a CPTS coordinator (own territory) or an administrator publish a bulletin.
+
+    Two steps: check the content and resolve the audience (`bulletin_scope`, which refuses
+    targeting outside one's scope: nothing is written or sent), then write it
+    (`write_bulletin`). The page's one-time `form_token` makes a second click on "Confirmer
+    l'envoi" publish nothing (AlreadySubmitted).
+    """
+    content = bulletin_content(
+        author=author, title=title, body=body, severity=severity, is_public=is_public, is_drill=is_drill
+    )
     scope = bulletin_scope(
         author=author,
         region_code=region_code,
@@ -474,14 +498,26 @@ def publish_bulletin(
         epci_codes=epci_codes,
         professions=professions,
     )
+    return write_bulletin(author=author, content=content, scope=scope, form_token=form_token)
 
+
+def write_bulletin(
+    *, author, content: BulletinContent, scope: BulletinScope, form_token=None
+) -> CrisisBulletin:
+    """Writes a checked bulletin for a resolved audience; the fan-out to the targeted
+    professionals runs in Celery after commit (and is restarted by the relay).
+
+    The caller has checked `author` may reach `scope` (bulletin_scope, or the crisis console
+    for an activated CPTS territory).
+    """
     with transaction.atomic():
         claim_form_token(form_token, actor=author)
         bulletin = CrisisBulletin.objects.create(
-            title=title,
-            body=body,
-            severity=severity,
-            is_public=bool(is_public),
+            title=content.title,
+            body=content.body,
+            severity=content.severity,
+            is_public=content.is_public,
+            is_drill=content.is_drill,
             region=scope.region,
             professions=scope.professions,
             author=author,
@@ -509,10 +545,19 @@ def _queue_fan_out(bulletin_id: int) -> None:
         CrisisBulletin.objects.filter(pk=bulletin_id).update(fanout_enqueued_at=None)
 
 
+def drill_mark() -> str:
+    """The mark of a drill, in front of every subject, SMS and title it appears in."""
+    return _("EXERCICE")
+
+
 def bulletin_message(bulletin: CrisisBulletin) -> tuple[str, str, str]:
     label = Severity(bulletin.severity).label
     subject = f"[{label}] {bulletin.title}"
-    return subject, bulletin.body, reverse("notifications:bulletin_detail", args=[bulletin.pk])
+    body = bulletin.body
+    if bulletin.is_drill:
+        subject = f"[{drill_mark()}] {subject}"
+        body = _("EXERCICE — ce message fait partie d'un exercice de crise.") + "\n\n" + body
+    return subject, body, reverse("notifications:bulletin_detail", args=[bulletin.pk])
 
 
 def fan_out_bulletin(*, bulletin_id: int) -> int:
@@ -524,7 +569,7 @@ def fan_out_bulletin(*, bulletin_id: int) -> int:
     bulletin = CrisisBulletin.objects.filter(pk=bulletin_id).first()
     if bulletin is None:
         return 0
-    subject, body, url = bulletin_message(bulletin)
+    subject, body, _url = bulletin_message(bulletin)
     recipients = selectors.bulletin_recipients(bulletin).order_by("pk")
     size = settings.NOTIFICATIONS_BATCH_SIZE
     after, total = 0, 0
@@ -544,7 +589,10 @@ def fan_out_bulletin(*, bulletin_id: int) -> int:
                 bulletin=bulletin,
                 subject=subject,
                 body=body,
-                url=url,
+                # The signed one-click "pris en compte" page of this professional (crisis app).
+                url=acknowledge_path(
+                    bulletin_id=bulletin.pk, professional_id=recipient["id"], channel=channel
+                ),
                 next_attempt_at=now,
                 enqueued_at=now,
             )

@@ -266,7 +266,20 @@ def bulletin_detail(request, bulletin_id: int):
     bulletin = CrisisBulletin.objects.select_related("region", "author").filter(pk=bulletin_id).first()
     if bulletin is None or not _may_read(request.user, bulletin):
         raise Http404(_("Bulletin introuvable."))
-    return render(request, "notifications/bulletin_detail.html", {"bulletin": bulletin})
+    professional = getattr(request.user, "professional", None) if request.user.is_authenticated else None
+    may_acknowledge = (
+        request.user.is_authenticated
+        and request.user.role == Role.PROFESSIONAL
+        and request.user.is_approved
+        and professional is not None
+        and professional.practice_commune.region_id == bulletin.region_id
+        and selectors._targets(bulletin, professional)
+    )
+    return render(
+        request,
+        "notifications/bulletin_detail.html",
+        {"bulletin": bulletin, "may_acknowledge": may_acknowledge},
+    )
 
 
 def _may_read(user, bulletin: CrisisBulletin) -> bool:

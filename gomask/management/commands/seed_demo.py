@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from consultations import demo as consultations_demo
+from crisis import demo as crisis_demo
 from dashboards import demo as dashboards_demo
 from distribution import demo as distribution_demo
 from notifications import demo as notifications_demo
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             distribution_demo.seed()
             consultations_demo.seed()
             logins += notifications_demo.seed()
+            crisis_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(

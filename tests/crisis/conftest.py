@@ -1,0 +1,82 @@
+"""Personas of the crisis console: the CPTS Adour-Armagnac (Riscle's EPCI, Gers) and its
+coordinator, another CPTS (Toulouse), professionals in Riscle and Toulouse."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Role
+from crisis import services
+from notifications import sms
+from notifications.models import CoordinatorScope
+from professionals.models import Profession
+from territories.models import Commune
+from tests.factories import UserFactory, professional_user
+
+RISCLE, TOULOUSE = "32344", "31555"
+
+
+@pytest.fixture(autouse=True)
+def _outboxes(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    settings.CRISIS_REINFORCEMENT_RADII_KM = [10, 25, 50]
+    settings.CRISIS_ESCALATION_MINUTES = 15
+    mail.outbox = []
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def coordinator_of(insee_code: str, *, email: str, name: str, region_id: str = "76"):
+    user = UserFactory(role=Role.CPTS_COORDINATOR, region_id=region_id, email=email)
+    scope = CoordinatorScope.objects.create(user=user, name=name)
+    commune = Commune.objects.filter(pk=insee_code).first()
+    if commune is not None:
+        scope.epcis.add(commune.epci)
+    return user
+
+
+@pytest.fixture
+def cpts(occitanie):
+    return coordinator_of(RISCLE, email="coordination@cpts-adour.fr", name="CPTS Adour-Armagnac")
+
+
+@pytest.fixture
+def cpts_toulouse(occitanie):
+    return coordinator_of(TOULOUSE, email="coordination@cpts-toulouse.fr", name="CPTS Toulouse Centre")
+
+
+@pytest.fixture
+def cpts_paca(occitanie):
+    return coordinator_of("00000", email="coordination@cpts-nice.fr", name="CPTS Nice", region_id="93")
+
+
+@pytest.fixture
+def riscle_nurse(occitanie):
+    return professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE, first_name="Claire")
+
+
+@pytest.fixture
+def riscle_doctor(occitanie):
+    return professional_user(
+        profession=Profession.MEDECIN, email="medecin.riscle@exemple.fr", insee_code=RISCLE, first_name="Paul"
+    )
+
+
+@pytest.fixture
+def toulouse_nurse(occitanie):
+    return professional_user(email="infirmier.toulouse@exemple.fr", insee_code=TOULOUSE)
+
+
+def activate(actor, **fields):
+    values = {"level": 2, "track": "epi_clim", "summary": "Canicule : renfort des soins à domicile."}
+    values.update(fields)
+    return services.activate(actor=actor, **values)
+
+
+def window(hours_from_now: float = 1, length: float = 4):
+    start = timezone.now() + timedelta(hours=hours_from_now)
+    return start, start + timedelta(hours=length)
