@@ -34,11 +34,13 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
+        (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
         (_("Bulletins"), "notifications:bulletins"),
+        (_("Observatoire"), "observatory:observatory"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
@@ -47,6 +49,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
+        (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Administration"), "admin:index"),
