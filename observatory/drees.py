@@ -59,7 +59,9 @@ def _number(value) -> float | None:
 def _code(value) -> str:
     if isinstance(value, int | float):
         return f"{int(value):05d}"
-    return str(value or "").strip().upper().zfill(5)
+    text = str(value or "").strip().upper()
+    # Spreadsheets drop the leading zero of Ain's to Ardèche's codes stored as text, too.
+    return text.zfill(5) if len(text) == 4 else text
 
 
 def read_workbook(path, *, sheet: str | None = None) -> DreesSheet:

@@ -57,3 +57,7 @@ def cpts_gers(occitanie):
     scope = CoordinatorScope.objects.create(user=user, name="CPTS Adour")
     scope.epcis.add(commune(RISCLE).epci)
     return user
+
+
+# A priority zone (Riscle's EPCI) with its solidarity consultations, shared with the dashboards' tests.
+from tests.dashboards.conftest import zone_consultations  # noqa: E402, F401
