@@ -17,7 +17,8 @@
       return;
     }
     var points = JSON.parse(data.textContent);
-    var map = L.map(container, { preferCanvas: true });
+    // SVG circles (one element each, readable by tests and tools) unless there are thousands.
+    var map = L.map(container, { preferCanvas: points.length > 1500 });
     var tileUrl = container.getAttribute("data-tile-url");
     if (tileUrl) {
       L.tileLayer(tileUrl, { attribution: container.getAttribute("data-tile-attribution") || "" }).addTo(map);
