@@ -19,6 +19,8 @@ def seed() -> None:
         directory_profession_code="10", specialty_code="SM54", specialty_label="Médecine Générale"
     )
     Professional.objects.filter(pk__in=other).update(
-        directory_profession_code="10", specialty_code="SM04", specialty_label="Cardiologie et maladies vasculaires"
+        directory_profession_code="10",
+        specialty_code="SM04",
+        specialty_label="Cardiologie et maladies vasculaires",
     )
     compute_access()
