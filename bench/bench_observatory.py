@@ -100,7 +100,9 @@ def prepare(*, rebuild: bool, professionals: int) -> None:
         started = time.monotonic()
         with psycopg.connect(database_url(OBS_DATABASE), autocommit=True) as connection:
             connection.execute("DELETE FROM professionals_professional")
-            connection.execute(GENERATE, {"count": professionals})
+            for statement in filter(str.strip, GENERATE.split(";\n")):
+                params = {"count": professionals} if "%(count)s" in statement else None
+                connection.execute(statement, params)
             connection.execute("VACUUM ANALYZE professionals_professional")
         log(f"  {professionals} professionals generated in {time.monotonic() - started:.1f} s")
     setup_django(OBS_DATABASE)
