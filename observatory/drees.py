@@ -80,7 +80,8 @@ def read_workbook(path, *, sheet: str | None = None) -> DreesSheet:
             dated = [(int(m.group(1)), name) for name in names if (m := SHEET_YEAR.search(name))]
             if not dated:
                 raise InvalidInput(
-                    _("Aucune feuille « APL » suivie d'une année (« APL 2023 ») dans ce classeur."), code="drees_no_sheet"
+                    _("Aucune feuille « APL » suivie d'une année (« APL 2023 ») dans ce classeur."),
+                    code="drees_no_sheet",
                 )
             year, sheet = max(dated)
         elif sheet not in names:

@@ -16,8 +16,8 @@ def test_ars_agent_reads_the_map_and_the_table_of_their_region(
     browser,
     live_server,
     ars_occitanie,
-    computed,
-    viewport,  # noqa: F811
+    computed,  # noqa: F811
+    viewport,
 ):
     context = signed_in_context(browser, live_server, ars_occitanie, viewport=viewport)
     page = context.new_page()
@@ -52,7 +52,7 @@ def test_ars_agent_reads_the_map_and_the_table_of_their_region(
 def test_a_cpts_coordinator_sees_the_epci_of_their_territory_on_a_phone(
     browser,
     live_server,
-    cpts_gers,
+    cpts_gers,  # noqa: F811
     computed,  # noqa: F811
 ):
     context = signed_in_context(browser, live_server, cpts_gers, viewport=PHONE)
