@@ -42,7 +42,7 @@ TARGET_P95_MS = 500
 GENERATE = """
 CREATE TEMP TABLE bench_cumulative AS
 SELECT insee_code, latitude, longitude,
-       sum(greatest(population, 1)) OVER (ORDER BY insee_code) AS upto
+       (sum(greatest(population, 1)) OVER (ORDER BY insee_code))::float8 AS upto
 FROM territories_commune;
 CREATE INDEX ON bench_cumulative (upto);
 ANALYZE bench_cumulative;
