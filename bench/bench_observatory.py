@@ -122,7 +122,7 @@ def ars_client(region: str):
     )
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    client = Client()
+    client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS, unlike 'testserver'
     client.force_login(user)
     record_second_factor(client, user)
     return client

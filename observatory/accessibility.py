@@ -15,8 +15,10 @@ last band, as the DREES bands of 10, 15 and 20 minutes by road; we have straight
 distances between commune positions, so the bands are in kilometres.
 
 Distances are great-circle distances from unit vectors: |a - b|^2 = 2 - 2 a.b, so a block of
-distances is one matrix product. Rows are processed in blocks (BLOCK) to bound memory at any
-scale (35,000 communes x 10,000 supply points nationally).
+distances is one matrix product, and a distance band is a threshold on the dot product. Communes
+are processed in blocks (BLOCK) sorted by latitude, each against the supply points of its latitude
+band widened by the farthest band, which bounds memory and time at any scale (35,000 communes x
+10,000 supply points nationally).
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ def distances_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     dot = np.clip(a @ b.T, -1.0, 1.0)
     chord = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+
+
+def _km_from_dot(dot: np.ndarray) -> np.ndarray:
+    dot = np.clip(dot, -1.0, 1.0)
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0)) / 2.0, 1.0))
 
 
 def band_weights(distances: np.ndarray, bands=BANDS) -> np.ndarray:
@@ -83,21 +90,48 @@ def two_step_floating_catchment(
         return Accessibility(score=np.zeros(n), nearest_km=np.full(n, np.nan), ratio=np.zeros(m))
     demand_vectors = unit_vectors(demand_positions[:, 0], demand_positions[:, 1])
     supply_vectors = unit_vectors(supply_positions[:, 0], supply_positions[:, 1])
+    # A band of L km is a dot product of unit vectors >= cos(L / R): no square root nor arcsine
+    # over the whole block, only comparisons.
+    thresholds = [(np.cos(limit / EARTH_RADIUS_KM), weight) for limit, weight in bands]
+    reach_km = max(limit for limit, _weight in bands)
+    # Two points |dlat| apart are at least R * |dlat| apart: blocks of communes sorted by latitude
+    # only meet the supply points of their latitude band, widened by the reach.
+    margin = np.degrees(reach_km / EARTH_RADIUS_KM) + 1e-6
+    order = np.argsort(demand_positions[:, 0], kind="stable")
+    supply_order = np.argsort(supply_positions[:, 0], kind="stable")
+    supply_lat = supply_positions[supply_order, 0]
 
-    # Step 1: the weighted population around every supply point.
+    def blocks():
+        for start in range(0, n, block):
+            rows = order[start : start + block]
+            lat = demand_positions[rows, 0]
+            lo = np.searchsorted(supply_lat, lat.min() - margin, side="left")
+            hi = np.searchsorted(supply_lat, lat.max() + margin, side="right")
+            columns = supply_order[lo:hi]
+            dot = demand_vectors[rows] @ supply_vectors[columns].T
+            weights = np.zeros_like(dot)
+            for cosine, weight in reversed(thresholds):
+                weights[dot >= cosine] = weight
+            yield rows, columns, dot, weights
+
+    # Step 1: the weighted population around every supply point; the nearest one on the way.
     weighted_demand = np.zeros(m)
-    nearest = np.empty(n)
-    for start in range(0, n, block):
-        d = distances_km(demand_vectors[start : start + block], supply_vectors)
-        nearest[start : start + block] = d.min(axis=1)
-        weighted_demand += band_weights(d, bands).T @ population[start : start + block]
+    nearest = np.full(n, np.nan)
+    for rows, columns, dot, weights in blocks():
+        weighted_demand[columns] += weights.T @ population[rows]
+        if len(columns):
+            nearest[rows] = _km_from_dot(dot.max(axis=1))
+    # Beyond the reach, the nearest supply point may lie outside the latitude band: all of them.
+    far = np.flatnonzero(np.isnan(nearest) | (nearest > reach_km))
+    for start in range(0, len(far), block):
+        rows = far[start : start + block]
+        nearest[rows] = _km_from_dot((demand_vectors[rows] @ supply_vectors.T).max(axis=1))
     ratio = np.divide(supply, weighted_demand, out=np.zeros(m), where=weighted_demand > 0)
 
     # Step 2: the ratios within reach of every demand point.
-    score = np.empty(n)
-    for start in range(0, n, block):
-        d = distances_km(demand_vectors[start : start + block], supply_vectors)
-        score[start : start + block] = band_weights(d, bands) @ ratio
+    score = np.zeros(n)
+    for rows, columns, _dot, weights in blocks():
+        score[rows] = weights @ ratio[columns]
     return Accessibility(score=score * PER_INHABITANTS, nearest_km=nearest, ratio=ratio)
 
 

@@ -73,3 +73,26 @@ def test_supply_nobody_lives_near_has_no_ratio_and_no_gp_means_no_access():
 def test_weighted_mean_ignores_missing_values():
     assert weighted_mean(np.array([10.0, np.nan, 40.0]), np.array([3, 5, 1])) == pytest.approx(70 / 4)
     assert weighted_mean(np.array([np.nan]), np.array([1])) is None
+
+
+def test_the_latitude_bands_give_the_same_result_as_every_pair():
+    """The blocks only compare communes with supply points of nearby latitudes: on random points,
+    the same figures as the plain computation over every pair."""
+    rng = np.random.default_rng(15)
+    demand = np.column_stack((rng.uniform(43.0, 44.5, 700), rng.uniform(-0.5, 2.0, 700)))
+    supply_positions = demand[rng.choice(700, 60, replace=False)]
+    population = rng.integers(0, 5000, 700).astype(float)
+    supply = rng.integers(1, 6, 60).astype(float)
+    result = two_step_floating_catchment(
+        demand_positions=demand,
+        population=population,
+        supply_positions=supply_positions,
+        supply=supply,
+        block=64,
+    )
+    d = distances_km(unit_vectors(demand[:, 0], demand[:, 1]), unit_vectors(*supply_positions.T))
+    w = band_weights(d)
+    demand_around = w.T @ population
+    ratio = np.divide(supply, demand_around, out=np.zeros(60), where=demand_around > 0)
+    assert result.score == pytest.approx((w @ ratio) * 100_000, rel=1e-9, abs=1e-9)
+    assert result.nearest_km == pytest.approx(d.min(axis=1), abs=1e-6)
