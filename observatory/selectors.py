@@ -117,8 +117,9 @@ def _priority_epcis(region: Region) -> set[str]:
     return set(PriorityZone.objects.filter(region=region, is_active=True).values_list("epci_id", flat=True))
 
 
-def area_rows(filters: ObservatoryFilters) -> list[dict]:
-    """Every commune or EPCI of the filters, worst accessibility first, with its figures."""
+def area_rows(filters: ObservatoryFilters, *, every_profession: bool = False) -> list[dict]:
+    """Every commune or EPCI of the filters, worst accessibility first, with its figures (and the
+    density of every profession for the CSV)."""
     drees = latest_drees_import()
     priority = _priority_epcis(filters.territory.region)
     if filters.level == COMMUNE:
@@ -189,7 +190,9 @@ def area_rows(filters: ObservatoryFilters) -> list[dict]:
                 "densities": {
                     profession: _density(_profession_count(row, profession), population)
                     for profession in PROFESSIONS
-                },
+                }
+                if every_profession
+                else None,
                 "nearest_gp_km": None if row["nearest_gp_km"] is None else round(row["nearest_gp_km"], 1),
                 "accessibility": round(row["accessibility"], 1),
                 "drees_apl": None if value is None else round(value, 2),

@@ -106,7 +106,7 @@ def observatory_csv(request):
     form, filters = _form(request)
     if filters is None:
         return render(request, "observatory/observatory.html", _base_context(request, form, None), status=400)
-    rows = selectors.area_rows(filters)
+    rows = selectors.area_rows(filters, every_profession=True)
     drees = selectors.latest_drees_import()
     header = [
         _("code"),
