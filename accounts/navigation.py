@@ -35,6 +35,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
+        (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
@@ -42,6 +43,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.CPTS_COORDINATOR: [
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
+        (_("Observatoire"), "observatory:observatory"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
@@ -50,6 +52,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
+        (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),

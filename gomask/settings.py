@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "consultations",
     "notifications",
     "crisis",
+    "observatory",
     "dashboards",
     "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
@@ -404,6 +405,13 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Observatory of access to care (observatory app): recomputed every N hours (nightly by default).
+OBSERVATORY_COMPUTE_HOURS = env_int("OBSERVATORY_COMPUTE_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["observatory-compute-access"] = {
+    "task": "observatory.tasks.compute_access",
+    "schedule": timedelta(hours=OBSERVATORY_COMPUTE_HOURS),
+}
 
 # Open-data feeds (opendata app): checked for changes at most every N seconds, rate limit per
 # client address (requests per window; 0 turns it off).

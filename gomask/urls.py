@@ -20,6 +20,7 @@ urlpatterns = [
     path("officine/", include("pharmacies.urls")),
     path("professionnel/", include("professionals.urls")),
     path("ars/tableau-de-bord/", include("dashboards.urls")),
+    path("observatoire/", include("observatory.urls")),
     # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
     path("", include("distribution.urls")),
     path("consultations/", include("consultations.urls")),

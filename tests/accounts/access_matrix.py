@@ -165,6 +165,9 @@ ROUTES = {
     "dashboards:dashboard": only("ars_other", "admin"),
     "dashboards:export_dispensations": only("admin"),
     "dashboards:panel_csv": only("ars_other", "admin"),
+    # ARS staff (their region), CPTS coordinators (their territory, read-only), administrators.
+    "observatory:observatory": only("ars_other", "cpts_other", "admin"),
+    "observatory:csv": only("ars_other", "cpts_other", "admin"),
     "distribution:ars_home": only("ars_other", "admin"),
     "distribution:cancel_reservation": only("professional", "professional_other"),
     "distribution:confirm_shipment": only("pharmacist_other"),

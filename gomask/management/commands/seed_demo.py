@@ -10,6 +10,7 @@ from crisis import demo as crisis_demo
 from dashboards import demo as dashboards_demo
 from distribution import demo as distribution_demo
 from notifications import demo as notifications_demo
+from observatory import demo as observatory_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             consultations_demo.seed()
             logins += notifications_demo.seed()
             crisis_demo.seed()
+            observatory_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(

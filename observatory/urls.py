@@ -1,0 +1,10 @@
+from django.urls import path
+
+from observatory import views
+
+app_name = "observatory"
+
+urlpatterns = [
+    path("", views.observatory, name="observatory"),
+    path("export.csv", views.observatory_csv, name="csv"),
+]
