@@ -533,7 +533,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # The Pro Santé Connect button posts to the portal, which redirects to the service's
+        # authorization page: browsers check that redirect against form-action too.
+        "form-action": [SELF, *(_tile_origin(PSC_DISCOVERY_URL) if PSC_ENABLED else [])],
         "frame-ancestors": [NONE],
         "report-uri": env_list("CSP_REPORT_URI", []) or None,
     }

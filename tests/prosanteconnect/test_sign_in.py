@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus, Role, User
 from tests.factories import ProfessionalFactory, UserFactory, enrol_totp, professional_user
-from tests.prosanteconnect.conftest import LOGIN_URL, sign_in
+from tests.prosanteconnect.fixtures import LOGIN_URL, sign_in
 from tests.prosanteconnect.mock_provider import national_claims
 
 pytestmark = pytest.mark.django_db

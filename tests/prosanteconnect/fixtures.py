@@ -1,3 +1,6 @@
+"""The local Pro Santé Connect as pytest fixtures (a plugin of tests/conftest.py: the
+prosanteconnect and browser tests both use them)."""
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -33,6 +36,10 @@ def mock_psc(mock_psc_server, settings):
         },
     }
     settings.SECOND_FACTOR_SOCIAL_PROVIDERS = ["pro-sante-connect"]
+    policy = django_settings.CONTENT_SECURITY_POLICY
+    directives = {**policy["DIRECTIVES"]}
+    directives["form-action"] = [*directives["form-action"], mock_psc_server.url]
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     yield mock_psc_server
     mock_psc_server.behaviour.clear()
 
