@@ -3,6 +3,7 @@
 One place for both rules, used by the page middleware and by the API's token authentication:
 - a role that needs a second factor (or any Django staff account) must have passed it IN THIS
   SESSION, not merely have enrolled one (allauth records each authentication step in the session);
+  a Pro Santé Connect sign-in (CPS/e-CPS, its `acr` checked) counts as one;
 - a pending or suspended account reaches its status, its sign-out and its own account settings
   (allauth's pages), nothing else, on pages and API alike.
 """
@@ -49,7 +50,14 @@ def has_enrolled_totp(user) -> bool:
 
 
 def session_passed_second_factor(request, user) -> bool:
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+    """TOTP passed in this session, or a sign-in that is two-factor itself: Pro Santé Connect
+    (CPS card or e-CPS) with its `acr` checked (settings.SECOND_FACTOR_SOCIAL_PROVIDERS)."""
+    strong_providers = settings.SECOND_FACTOR_SOCIAL_PROVIDERS
+    return any(
+        record.get("method") == "mfa"
+        or (record.get("method") == "socialaccount" and record.get("provider") in strong_providers)
+        for record in get_authentication_records(request, user)
+    )
 
 
 def may_reach(user, *, view_name: str | None, path: str) -> bool:

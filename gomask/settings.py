@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
     "leaflet",
     "accounts",
     "territories",
@@ -89,6 +90,8 @@ INSTALLED_APPS = [
     "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
     "gomask",
+    # Sign-in with Pro Santé Connect (an allauth provider; links accounts to professionals).
+    "prosanteconnect",
     # Change history of users, pharmacies, professionals, zones, sites, quota policies: after
     # the apps it tracks (audit/admin.py re-registers their admin with a history view).
     "simple_history",
@@ -246,6 +249,70 @@ MFA_FORMS = {
 MFA_TOTP_ISSUER = "GO MASK"
 # Roles that must have TOTP enrolled before they can use the portal.
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["ars_staff", "admin"])
+
+# --- Pro Santé Connect (national OpenID Connect sign-in of health professionals) ---------
+# Enabled when the discovery URL and the client id are set (else no button, no route answers).
+# The service's discovery document names its endpoints and keys; the client is registered with
+# the ANS with the redirect URL <SITE_URL>/accounts/psc/pro-sante-connect/login/callback/.
+PSC_DISCOVERY_URL = (env_str("PSC_DISCOVERY_URL") or "").strip()
+PSC_CLIENT_ID = (env_str("PSC_CLIENT_ID") or "").strip()
+PSC_CLIENT_SECRET = env_str("PSC_CLIENT_SECRET") or ""
+PSC_SCOPES = (env_str("PSC_SCOPES") or "openid scope_all").split()
+# Sent as `acr_values` and required of the returned `acr` ("eidas1": CPS card or e-CPS).
+PSC_ACR_VALUES = (env_str("PSC_ACR_VALUES", "eidas1") or "").split()
+PSC_ENABLED = bool(PSC_DISCOVERY_URL and PSC_CLIENT_ID)
+if PSC_ENABLED and not PSC_CLIENT_SECRET:
+    raise ImproperlyConfigured("PSC_CLIENT_SECRET must be set when PSC_CLIENT_ID is.")
+if PSC_ENABLED and "openid" not in PSC_SCOPES:
+    raise ImproperlyConfigured(f"PSC_SCOPES must include openid, got {' '.join(PSC_SCOPES)!r}")
+
+
+def pro_sante_connect_app(*, discovery_url: str, client_id: str, secret: str, scopes, acr_values) -> dict:
+    """The allauth app of Pro Santé Connect (SOCIALACCOUNT_PROVIDERS; tests build their own)."""
+    return {
+        "provider_id": "pro-sante-connect",
+        "name": "Pro Santé Connect",
+        "client_id": client_id,
+        "secret": secret,
+        "settings": {
+            "server_url": discovery_url,
+            "scope": list(scopes),
+            "acr_values": list(acr_values),
+            # The national identifier, not the service's opaque `sub`.
+            "uid_field": "SubjectNameID",
+        },
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "prosanteconnect": {
+        "APPS": [
+            pro_sante_connect_app(
+                discovery_url=PSC_DISCOVERY_URL,
+                client_id=PSC_CLIENT_ID,
+                secret=PSC_CLIENT_SECRET,
+                scopes=PSC_SCOPES,
+                acr_values=PSC_ACR_VALUES,
+            )
+        ]
+        if PSC_ENABLED
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+SOCIALACCOUNT_ADAPTER = "prosanteconnect.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "prosanteconnect.forms.SocialSignupForm"}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Never link a sign-in to an account because the e-mail addresses match: linking is done by the
+# person, signed in, from their account page.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# The identity is proven by the CPS card or e-CPS; the e-mail address is for contact, and gets a
+# confirmation link without holding the sign-in back.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+SOCIALACCOUNT_STORE_TOKENS = False
+# Sign-ins that count as the second factor of MFA_REQUIRED_ROLES (accounts.access): a
+# Pro Santé Connect sign-in whose `acr` was checked (CPS and e-CPS are two-factor themselves).
+SECOND_FACTOR_SOCIAL_PROVIDERS = ["pro-sante-connect"] if PSC_ACR_VALUES else []
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -491,7 +558,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # The Pro Santé Connect button posts to the portal, which redirects to the service's
+        # authorization page: browsers check that redirect against form-action too.
+        "form-action": [SELF, *(_tile_origin(PSC_DISCOVERY_URL) if PSC_ENABLED else [])],
         "frame-ancestors": [NONE],
         "report-uri": env_list("CSP_REPORT_URI", []) or None,
     }

@@ -13,7 +13,7 @@ from tests.factories import (
     record_second_factor,
 )
 
-pytest_plugins = ["tests.fixtures_territories"]
+pytest_plugins = ["tests.fixtures_territories", "tests.prosanteconnect.fixtures"]
 
 RISCLE = "32344"
 

@@ -98,6 +98,16 @@ ROUTES = {
     "account_signup": EVERYONE,
     "accounts:approve_account": only("admin"),
     "accounts:landing": SIGNED_IN,
+    # Pro Santé Connect (prosanteconnect): the sign-in round trip is open to all (an unknown
+    # provider id is a 404); linking it is an account page; the e-mail step of a new account
+    # without a sign-in under way sends to the login page; allauth's "sign-in failed" page
+    # answers 401 to anyone.
+    "prosanteconnect_login": EVERYONE,
+    "prosanteconnect_callback": EVERYONE,
+    "socialaccount_connections": SIGNED_IN,
+    "socialaccount_login_cancelled": EVERYONE,
+    "socialaccount_login_error": _row(L, L, **dict.fromkeys(_SIGNED_IN_PERSONAS, L)),
+    "socialaccount_signup": _row(L, L, **dict.fromkeys(_SIGNED_IN_PERSONAS, L)),
     "accounts:pending_accounts": only("admin"),
     "admin:login": only("admin"),
     "api-arrivals": only("pharmacist_other"),
