@@ -5,6 +5,7 @@ keys (sorted), then the volunteer row, then the mission row, then the slot row, 
 booking row.
 """
 
+import contextlib
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -211,6 +212,10 @@ def book_slot(
     person_key = identity_key(first_name, last_name, birth_date)
     if rate_limit_key is not None:
         check_booking_rate(client_key=rate_limit_key, now=now)
+    holder_key = _taken_marker(slot_id)
+    if holder_key is not None and holder_key != person_key:
+        # Booked a moment ago by someone else (committed): refused without opening a transaction.
+        raise _slot_taken()
 
     try:
         with transaction.atomic():
@@ -259,21 +264,22 @@ def book_slot(
                     % {"count": settings.MAX_FUTURE_BOOKINGS},
                     code="too_many_bookings",
                 )
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    slot=slot,
-                    first_name=first_name,
-                    last_name=last_name,
-                    birth_date=birth_date,
-                    phone=phone,
-                    email=email,
-                    identity_key=person_key,
-                    commune=commune,
-                    lives_in_zone=lives_in_zone,
-                    has_regular_doctor=has_regular_doctor,
-                    confirmation_sent_at=now,
-                )
-                emails.queue_confirmation(booking, token=booking_token(booking), now=now)
+            # No savepoint: a fired constraint rolls the whole transaction back (caught below).
+            booking = Booking.objects.create(
+                slot=slot,
+                first_name=first_name,
+                last_name=last_name,
+                birth_date=birth_date,
+                phone=phone,
+                email=email,
+                identity_key=person_key,
+                commune=commune,
+                lives_in_zone=lives_in_zone,
+                has_regular_doctor=has_regular_doctor,
+                confirmation_sent_at=now,
+            )
+            emails.queue_confirmation(booking, token=booking_token(booking), now=now)
+            transaction.on_commit(lambda: _mark_taken(slot_id, person_key))
     except IntegrityError as exc:
         # The partial unique constraint fired: someone else got the slot first.
         raise _slot_taken() from exc
@@ -318,6 +324,35 @@ def priority_refusal(
     return None
 
 
+# --- "Slot taken" markers: a rush's losers refused without a transaction ---------------------
+# After a booking commits, the cache holds the slot's holder (their identity key) for a while;
+# a later attempt by someone else is refused at once, the same patient goes on to get their
+# booking back. Only a shortcut: a missing marker (expired, Redis lost) means the transaction
+# decides as before, and a cancellation removes the marker when it commits.
+TAKEN_MARKER_SECONDS = 600
+
+
+def _taken_key(slot_id: int) -> str:
+    return f"consultations:slot-taken:{slot_id}"
+
+
+def _taken_marker(slot_id: int) -> str | None:
+    try:
+        return cache.get(_taken_key(slot_id))
+    except Exception:  # noqa: BLE001 - the cache is only a shortcut
+        return None
+
+
+def _mark_taken(slot_id: int, person_key: str) -> None:
+    with contextlib.suppress(Exception):
+        cache.set(_taken_key(slot_id), person_key, timeout=TAKEN_MARKER_SECONDS)
+
+
+def forget_taken(slot_id: int) -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(_taken_key(slot_id))
+
+
 def _slot_taken() -> Conflict:
     return Conflict(
         _("Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre."),
@@ -347,6 +382,7 @@ def cancel_booking(*, token: str, now: datetime | None = None) -> Booking:
         if booking.email:
             emails.queue_cancellation(booking, now=now, by_site=False)
         slot_id = booking.slot_id
+        transaction.on_commit(lambda: forget_taken(slot_id))
         transaction.on_commit(lambda: _enqueue("notify_waiting_list", slot_id))
     return booking
 
@@ -751,6 +787,7 @@ def cancel_mission(*, user, mission_id: int, now: datetime | None = None) -> int
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
             booking.save(update_fields=["status", "cancelled_at"])
+            transaction.on_commit(lambda slot_id=booking.slot_id: forget_taken(slot_id))
             if booking.email:
                 emails.queue_cancellation(booking, now=now, by_site=True)
         mission.status = MissionStatus.CANCELLED

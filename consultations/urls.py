@@ -11,6 +11,7 @@ urlpatterns = [
     path("lieu/<int:site_id>/liste-attente/", views.waiting_list, name="waiting_list"),
     path("lieu/<int:site_id>/agenda/", views.site_agenda, name="site_agenda"),
     path("creneau/<int:slot_id>/reserver/", views.book, name="book"),
+    path("file-d-attente/", views.waiting_room_page, name="waiting_room"),
     path("rendez-vous/<str:token>/", views.booking_detail, name="booking_detail"),
     path("rendez-vous/<str:token>/annuler/", views.cancel, name="cancel"),
     path("rendez-vous/<str:token>/consultation.ics", views.booking_ics, name="booking_ics"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from accounts.permissions import PROFESSIONAL, role_required
-from consultations import selectors, services
+from consultations import selectors, services, waiting_room
 from consultations.emails import booking_ics as booking_ics_text
 from consultations.forms import (
     AttendanceForm,
@@ -213,6 +213,47 @@ def book(request, slot_id: int):
             status = 400
     context.update(form=form, error=error)
     return render(request, "consultations/book.html", context, status=status)
+
+
+@require_GET
+def waiting_room_page(request):
+    """Public: the waiting room of booking in a rush — the person's position, refreshed by itself
+    (no JavaScript needed) until their turn, then back to the booking page they asked for."""
+    raw = request.GET.get("suite") or ""
+    path, _sep, query = raw.partition("?")
+    suite = waiting_room.safe_next(path)
+    if raw and suite is None:
+        return render(
+            request,
+            "consultations/waiting_room.html",
+            {"error": _("Ce lien de file d'attente n'est pas valide : revenez à la recherche de créneaux.")},
+            status=400,
+        )
+    target = (suite + (f"?{query}" if query else "")) if suite else reverse("consultations:patient_home")
+    if not waiting_room.enabled():
+        return redirect(target)
+    try:
+        found = waiting_room.place(waiting_room.unsign(request.COOKIES.get(waiting_room.COOKIE)))
+    except Exception:  # noqa: BLE001 - Redis unreachable: no queue, booking stays open.
+        return redirect(target)
+    if found.admitted:
+        response = redirect(target)
+    else:
+        refresh = max(3, min(20, round(found.wait_seconds)))
+        response = render(
+            request,
+            "consultations/waiting_room.html",
+            {
+                "place": found,
+                "refresh": refresh,
+                "minutes": max(1, round(found.wait_seconds / 60)),
+                "message": waiting_room.waiting_message(found.position),
+                "target": target,
+            },
+        )
+    response["Cache-Control"] = "no-store"
+    waiting_room.set_cookie(response, found)
+    return response
 
 
 @require_GET

@@ -97,6 +97,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Booking's waiting room in a rush (off unless WAITING_ROOM_ENABLED): a queued client is
+    # answered before sessions and the database.
+    "consultations.waiting_room.WaitingRoomMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions: a cookie, path, query or form field holding a NUL never reaches PostgreSQL.
@@ -332,6 +335,15 @@ VOLUNTEER_MAX_DAYS_PER_MONTH = env_int("VOLUNTEER_MAX_DAYS_PER_MONTH", 2, minimu
 # counter in the cache); 0 turns it off.
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10, minimum=0)
 BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 600, minimum=1)
+# The waiting room in front of booking (consultations/waiting_room.py): first come, first
+# served, WAITING_ROOM_RATE admissions per second, WAITING_ROOM_BURST straight through while
+# nobody waits; an admitted ticket may book for WAITING_ROOM_ADMISSION_SECONDS. Needs Redis.
+WAITING_ROOM_ENABLED = env_bool("WAITING_ROOM_ENABLED", False)
+WAITING_ROOM_RATE = env_int("WAITING_ROOM_RATE", 50, minimum=1)
+WAITING_ROOM_BURST = env_int("WAITING_ROOM_BURST", WAITING_ROOM_RATE, minimum=0)
+WAITING_ROOM_ADMISSION_SECONDS = env_int("WAITING_ROOM_ADMISSION_SECONDS", 600, minimum=30)
+if WAITING_ROOM_ENABLED and not REDIS_URL:
+    raise ImproperlyConfigured("WAITING_ROOM_ENABLED needs REDIS_URL (the queue lives in Redis).")
 CELERY_BEAT_SCHEDULE.update(
     {
         "consultations-reminders": {

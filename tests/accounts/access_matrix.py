@@ -145,6 +145,7 @@ ROUTES = {
     "consultations:volunteer_home": only("professional"),
     "consultations:volunteer_profile": only("professional"),
     "consultations:waiting_list": PUBLIC,
+    "consultations:waiting_room": PUBLIC,
     "dashboards:dashboard": only("ars_other", "admin"),
     "dashboards:export_dispensations": only("admin"),
     "dashboards:panel_csv": only("ars_other", "admin"),

@@ -413,3 +413,27 @@ def test_slot_generation_skips_the_break_and_uses_the_default_duration(volunteer
     assert count == 19
     local = [timezone.localtime(s.starts_at).strftime("%H:%M") for s in Slot.objects.filter(mission=mission)]
     assert "11:40" in local and "12:00" not in local and "13:30" in local and "16:30" in local
+
+
+def test_a_rush_loser_is_refused_from_the_taken_marker_without_a_transaction(slots, committed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Conflict) as refused:
+        services.book_slot(slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr"))
+    assert refused.value.code == "slot_taken"
+    assert not any("FOR UPDATE" in q["sql"] or "advisory" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_same_patient_still_gets_their_booking_back_past_the_marker(slots, committed):
+    first = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    again = services.book_slot(slot_id=slots[0].pk, **patient())
+    assert again.pk == first.pk and again.repeated
+
+
+def test_a_cancellation_clears_the_marker_so_the_slot_can_be_booked_again(slots, committed):
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    committed(services.cancel_booking, token=services.booking_token(booking))
+    other = services.book_slot(slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr"))
+    assert other.slot_id == slots[0].pk
