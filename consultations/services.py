@@ -73,14 +73,13 @@ local_date = clock.local_date
 # --- Rate limiting -----------------------------------------------------------------
 
 
-def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
-    """Fixed-window counter per client (IP) in the cache; raises TooManyRequests past the limit."""
-    limit = settings.BOOKING_RATE_LIMIT
+def check_rate(*, scope: str, client_key: str, limit: int, window: int, now: datetime | None = None) -> None:
+    """Fixed-window counter per client (IP) and scope in the cache; raises TooManyRequests past
+    the limit (0: no limit)."""
     if not limit:
         return
-    window = settings.BOOKING_RATE_WINDOW_SECONDS
     bucket = int(_now(now).timestamp()) // window
-    key = f"consultations:booking-rate:{client_key}:{bucket}"
+    key = f"consultations:{scope}-rate:{client_key}:{bucket}"
     cache.add(key, 0, timeout=window + 5)
     try:
         count = cache.incr(key)
@@ -90,6 +89,16 @@ def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
         count = 1
     if count > limit:
         raise TooManyRequests()
+
+
+def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
+    check_rate(
+        scope="booking",
+        client_key=client_key,
+        limit=settings.BOOKING_RATE_LIMIT,
+        window=settings.BOOKING_RATE_WINDOW_SECONDS,
+        now=now,
+    )
 
 
 # --- Input cleaning ------------------------------------------------------------------
@@ -387,23 +396,6 @@ def cancel_booking(*, token: str, now: datetime | None = None) -> Booking:
     return booking
 
 
-def join_waiting_list(*, site_id: int, email: str) -> WaitingListEntry:
-    """Anyone: be told by e-mail when a slot frees up at this site."""
-    email = clean_email(email)
-    site = Site.objects.filter(pk=site_id, is_active=True).first()
-    if site is None:
-        raise NotFound(_("Ce lieu de consultation n'existe pas."), code="site_not_found")
-    try:
-        with transaction.atomic():
-            entry = WaitingListEntry.objects.create(site=site, email=email)
-            emails.queue_waiting_list_joined(entry)
-            return entry
-    except IntegrityError as exc:
-        raise Conflict(
-            _("Cette adresse est déjà sur la liste d'attente de ce lieu."), code="already_waiting"
-        ) from exc
-
-
 # --- E-mails (written to the notifications outbox; each one once per event) ----------------
 
 
@@ -435,28 +427,6 @@ def send_reminder(*, booking_id: int, now: datetime | None = None) -> bool:
         booking = Booking.objects.select_related("slot__mission__site__commune").get(pk=booking_id)
         emails.queue_reminder(booking, token=booking_token(booking), now=now)
     return True
-
-
-def notify_waiting_list(*, slot_id: int, now: datetime | None = None) -> int:
-    """A slot freed up: tell each pending waiting-list entry of its site, once each."""
-    now = _now(now)
-    slot = Slot.objects.select_related("mission__site__commune").filter(pk=slot_id).first()
-    if (
-        slot is None
-        or slot.starts_at <= now
-        or slot.mission.status != MissionStatus.PUBLISHED
-        or Booking.objects.filter(slot=slot, status__in=ACTIVE_BOOKING_STATUSES).exists()
-    ):
-        return 0
-    told = 0
-    for entry_id in WaitingListEntry.objects.filter(
-        site_id=slot.mission.site_id, notified_at__isnull=True
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            if WaitingListEntry.objects.filter(pk=entry_id, notified_at__isnull=True).update(notified_at=now):
-                emails.queue_waiting_list_notice(WaitingListEntry.objects.get(pk=entry_id), slot=slot)
-                told += 1
-    return told
 
 
 def purge_patient_data(*, now: datetime | None = None) -> int:
@@ -767,6 +737,8 @@ def publish_slots(
         mission.published_at = now
         mission.priority_until = now + timedelta(hours=settings.PRIORITY_WINDOW_HOURS)
         mission.save(update_fields=["status", "published_at", "priority_until"])
+        mission_id = mission.pk
+        transaction.on_commit(lambda: _enqueue("notify_slots_published", mission_id))
     return len(slots)
 
 

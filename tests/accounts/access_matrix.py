@@ -146,6 +146,8 @@ ROUTES = {
     "consultations:volunteer_profile": only("professional"),
     "consultations:waiting_list": PUBLIC,
     "consultations:waiting_room": PUBLIC,
+    "consultations:alert_create": PUBLIC,
+    "consultations:alert_unsubscribe": PUBLIC,
     "dashboards:dashboard": only("ars_other", "admin"),
     "dashboards:export_dispensations": only("admin"),
     "dashboards:panel_csv": only("ars_other", "admin"),
