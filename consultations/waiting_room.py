@@ -61,8 +61,13 @@ local burst = tonumber(ARGV[3])
 local ticket = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
+local stored = redis.call('GET', KEYS[3])
 local cursor = tonumber(redis.call('GET', KEYS[2]) or '0')
-local stamp = tonumber(redis.call('GET', KEYS[3]) or ARGV[1])
+local stamp = tonumber(stored or ARGV[1])
+if not stored then
+  -- A fresh room: nobody waits, the burst goes straight through.
+  cursor = issued + burst
+end
 if now > stamp then
   local ceiling = issued + burst
   if cursor < ceiling then

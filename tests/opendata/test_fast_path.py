@@ -34,7 +34,7 @@ def served_fast(monkeypatch):
 
 
 @pytest.mark.parametrize("output", ["json", "csv", "geojson"])
-def test_the_fast_path_answers_as_the_full_stack_does(client, stocked, settings, served_fast, output):
+def test_the_fast_path_answers_as_the_full_stack_does(client, stocked, settings, served_fast, clock, output):
     quick = client.get(PHARMACIES, {"format": output})
     settings.OPENDATA_FAST_PATH = False
     full = client.get(PHARMACIES, {"format": output})
