@@ -73,7 +73,7 @@ def test_a_patient_leaves_an_alert_for_their_postal_code(browser, live_server, r
     context = _context(browser, live_server, viewport=viewport, javascript=True)
     page = context.new_page()
     page.goto("/consultations/")
-    page.get_by_label("Commune ou code postal", exact=True).fill("32400")
+    page.locator("#id_place").fill("32400")  # the search form above has a "…code postal" label too
     page.get_by_label("ou numéro de mobile (SMS)").fill("06 12 34 56 78")
     page.get_by_role("button", name="Créer mon alerte").click()
     page.get_by_text("C'est noté").wait_for()
