@@ -29,6 +29,11 @@ STATUS_ROUTES = frozenset(
         "api-token",
         "set_language",
         "javascript-catalog",
+        # Open data reads no account at all (its fast path answers before the session is
+        # loaded): the same document for everyone, a pending account included.
+        "opendata:pharmacies",
+        "opendata:care-sites",
+        "opendata:consultations",
     }
 )
 ACCOUNT_PAGES_PREFIX = "/accounts/"

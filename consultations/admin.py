@@ -78,7 +78,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(WaitingListEntry)
 class WaitingListEntryAdmin(admin.ModelAdmin):
-    list_display = ["site", "created_at", "notified_at"]
+    list_display = ["site", "commune", "created_at", "notified_at"]
 
     def has_change_permission(self, request, obj=None):
         return False

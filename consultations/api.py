@@ -7,7 +7,7 @@ token is needed; bookings are rate-limited per client address like the HTML form
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from consultations.serializers import (
     ConsultationErrorSerializer,
     SiteResultSerializer,
     SiteSearchQuerySerializer,
+    WaitingRoomSerializer,
 )
 from consultations.views import client_key
 from gomask.errors import InvalidInput
@@ -72,7 +73,31 @@ class BookingCreateView(APIView):
 
     @extend_schema(
         request=BookingInputSerializer,
-        responses={201: BookingSerializer, 200: BookingSerializer, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "X-Waiting-Room-Ticket",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "En période d'affluence (file d'attente active) : le ticket reçu dans une "
+                    "réponse 429 `waiting_room`. Renvoyez la même demande avec ce ticket après "
+                    "`retry_after` secondes ; les tickets passent dans l'ordre d'arrivée."
+                ),
+            )
+        ],
+        responses={
+            201: BookingSerializer,
+            200: BookingSerializer,
+            **ERRORS,
+            429: OpenApiResponse(
+                WaitingRoomSerializer,
+                description=(
+                    "Trop de demandes depuis cette connexion (`rate_limited`), ou file d'attente "
+                    "(`waiting_room` : ticket, position, délai avant de réessayer)"
+                ),
+            ),
+        },
     )
     def post(self, request):
         data = BookingInputSerializer(data=request.data)

@@ -104,4 +104,16 @@ def seed(*, ars_email: str = "ars@demo.gomask.fr", doctor_email: str = "medecin@
             break_start=time(12, 0),
             break_end=time(13, 30),
         )
+    _seed_alerts(riscle)
     return {"zones": len(zones), "sites": len(sites), "missions": volunteer.missions.count()}
+
+
+def _seed_alerts(site) -> None:
+    """Two pending "tell me when a slot opens" alerts (admin: Alertes créneaux)."""
+    from consultations import alerts
+    from consultations.models import WaitingListEntry
+
+    if WaitingListEntry.objects.filter(notified_at__isnull=True).exists():
+        return
+    alerts.join_waiting_list(site_id=site.pk, email="alerte.patient@demo.gomask.fr")
+    alerts.join_waiting_list(commune=site.commune, phone="06 12 34 56 79")

@@ -119,36 +119,58 @@ def queue_cancellation(booking, *, now, by_site: bool) -> int | None:
     )
 
 
-def queue_waiting_list_joined(entry) -> int | None:
-    site = entry.site
+def _alert_target(entry) -> str:
+    if entry.site_id:
+        return _("%(site)s (%(commune)s)") % {"site": entry.site.name, "commune": entry.site.commune.name}
+    return _("les lieux de consultation à moins de %(km)s km de %(commune)s") % {
+        "km": settings.SLOT_ALERT_RADIUS_KM,
+        "commune": entry.commune.name,
+    }
+
+
+def queue_waiting_list_joined(entry, *, unsubscribe_url: str) -> int | None:
+    """The alert is recorded (e-mail alerts only: no SMS is spent on a confirmation)."""
     return queue_email(
         delivery_key=f"waiting:{entry.pk}:joined",
         kind=DeliveryKind.WAITING_LIST_JOINED,
         address=entry.email,
-        subject=_("Liste d'attente : %(site)s") % {"site": site.name},
+        subject=_("Alerte créneau enregistrée"),
         body=render_to_string(
             "consultations/email/waiting_list_joined.txt",
             {
-                "site": site,
-                "site_url": settings.SITE_URL + reverse("consultations:site_detail", args=[site.pk]),
+                "target": _alert_target(entry),
+                "search_url": settings.SITE_URL + reverse("consultations:patient_home"),
+                "unsubscribe_url": unsubscribe_url,
             },
         ),
     )
 
 
-def queue_waiting_list_notice(entry, *, slot) -> int | None:
-    site = slot.mission.site
+def queue_waiting_list_notice(entry, *, site, slot, unsubscribe_url: str) -> int | None:
     return queue_email(
         delivery_key=f"waiting:{entry.pk}:notice",
         kind=DeliveryKind.WAITING_LIST_NOTICE,
         address=entry.email,
-        subject=_("Un créneau s'est libéré : %(site)s") % {"site": site.name},
+        subject=_("Un créneau s'est ouvert : %(site)s") % {"site": site.name},
         body=render_to_string(
             "consultations/email/waiting_list.txt",
             {
                 "site": site,
-                "starts_at": timezone.localtime(slot.starts_at),
+                "starts_at": timezone.localtime(slot.starts_at) if slot else None,
                 "site_url": settings.SITE_URL + reverse("consultations:site_detail", args=[site.pk]),
+                "unsubscribe_url": unsubscribe_url,
             },
         ),
     )
+
+
+def alert_sms_text(*, site, slot) -> str:
+    """The SMS of an alert (the delivery appends the site's link)."""
+    if slot is None:
+        return _("GO MASK : un créneau de consultation s'est ouvert à %(site)s.") % {"site": site.name}
+    return _(
+        "GO MASK : créneau de consultation libre le %(date)s, %(site)s. Premier arrivé, premier servi :"
+    ) % {
+        "date": timezone.localtime(slot.starts_at).strftime(str(_("%d/%m à %H:%M"))),
+        "site": site.name,
+    }

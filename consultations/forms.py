@@ -104,9 +104,28 @@ class BookingForm(EligibilityForm):
 
 
 class WaitingListForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    """An alert for a site: an e-mail address or a mobile number (one of the two)."""
+
+    email = forms.CharField(
+        label=_("Adresse e-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    phone = forms.CharField(
+        label=_("ou numéro de mobile (SMS)"),
+        required=False,
+        max_length=20,
+        help_text=_("Par exemple 06 12 34 56 78. Un seul message, puis l'alerte s'arrête."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class PlaceAlertForm(WaitingListForm):
+    """An alert for the sites near a commune (postal code or name)."""
+
+    field_order = ["place", "email", "phone"]
+    place = PlaceField(label=_("Commune ou code postal"))
 
 
 class VolunteerProfileForm(forms.Form):

@@ -323,24 +323,53 @@ class Booking(models.Model):
 
 
 class WaitingListEntry(models.Model):
-    """Someone to tell by e-mail when a slot frees up at a site."""
+    """An alert "tell me when a slot opens": an e-mail address or a mobile number, for one site
+    or for a place (the sites within SLOT_ALERT_RADIUS_KM of a commune). Told once, through the
+    outbox, when a slot frees up or is published there; then `notified_at` is set. Unsubscribing
+    (signed link) deletes the row."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="waiting_list")
-    email = models.EmailField(_("e-mail"))
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="waiting_list"
+    )
+    commune = models.ForeignKey(
+        "territories.Commune",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = PhoneField(_("téléphone mobile"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("inscription sur liste d'attente")
-        verbose_name_plural = _("listes d'attente")
+        verbose_name = _("alerte créneau")
+        verbose_name_plural = _("alertes créneaux")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "email"],
-                condition=Q(notified_at__isnull=True),
-                name="waiting_list_one_pending_entry_per_email",
-            )
+                fields=["site", "email", "phone"],
+                condition=Q(notified_at__isnull=True, site__isnull=False),
+                name="waiting_list_one_pending_per_site",
+            ),
+            models.UniqueConstraint(
+                fields=["commune", "email", "phone"],
+                condition=Q(notified_at__isnull=True, commune__isnull=False),
+                name="waiting_list_one_pending_per_commune",
+            ),
+            models.CheckConstraint(
+                name="waiting_list_one_target",
+                condition=Q(site__isnull=False, commune__isnull=True)
+                | Q(site__isnull=True, commune__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="waiting_list_one_contact",
+                condition=(Q(email="") & ~Q(phone="")) | (~Q(email="") & Q(phone="")),
+            ),
+            phone_check("phone", "waiting_list_phone_e164"),
         ]
 
     def __str__(self):
-        return f"{self.site} · {self.email}"
+        return f"{self.site or self.commune} · {self.email or self.phone}"

@@ -62,3 +62,15 @@ class BookingCancelInputSerializer(serializers.Serializer):
 class ConsultationErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class WaitingRoomSerializer(serializers.Serializer):
+    """A 429 of the booking API: `rate_limited`, or `waiting_room` with a place in the queue."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    ticket = serializers.CharField(
+        required=False, help_text="Ticket signé à renvoyer (en-tête X-Waiting-Room-Ticket)."
+    )
+    position = serializers.IntegerField(required=False, help_text="Position dans la file (1 = la suivante).")
+    retry_after = serializers.IntegerField(required=False, help_text="Secondes avant de réessayer.")

@@ -5,6 +5,7 @@ keys (sorted), then the volunteer row, then the mission row, then the slot row, 
 booking row.
 """
 
+import contextlib
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -72,14 +73,13 @@ local_date = clock.local_date
 # --- Rate limiting -----------------------------------------------------------------
 
 
-def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
-    """Fixed-window counter per client (IP) in the cache; raises TooManyRequests past the limit."""
-    limit = settings.BOOKING_RATE_LIMIT
+def check_rate(*, scope: str, client_key: str, limit: int, window: int, now: datetime | None = None) -> None:
+    """Fixed-window counter per client (IP) and scope in the cache; raises TooManyRequests past
+    the limit (0: no limit)."""
     if not limit:
         return
-    window = settings.BOOKING_RATE_WINDOW_SECONDS
     bucket = int(_now(now).timestamp()) // window
-    key = f"consultations:booking-rate:{client_key}:{bucket}"
+    key = f"consultations:{scope}-rate:{client_key}:{bucket}"
     cache.add(key, 0, timeout=window + 5)
     try:
         count = cache.incr(key)
@@ -89,6 +89,16 @@ def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
         count = 1
     if count > limit:
         raise TooManyRequests()
+
+
+def check_booking_rate(*, client_key: str, now: datetime | None = None) -> None:
+    check_rate(
+        scope="booking",
+        client_key=client_key,
+        limit=settings.BOOKING_RATE_LIMIT,
+        window=settings.BOOKING_RATE_WINDOW_SECONDS,
+        now=now,
+    )
 
 
 # --- Input cleaning ------------------------------------------------------------------
@@ -211,6 +221,10 @@ def book_slot(
     person_key = identity_key(first_name, last_name, birth_date)
     if rate_limit_key is not None:
         check_booking_rate(client_key=rate_limit_key, now=now)
+    holder_key = _taken_marker(slot_id)
+    if holder_key is not None and holder_key != person_key:
+        # Booked a moment ago by someone else (committed): refused without opening a transaction.
+        raise _slot_taken()
 
     try:
         with transaction.atomic():
@@ -259,21 +273,22 @@ def book_slot(
                     % {"count": settings.MAX_FUTURE_BOOKINGS},
                     code="too_many_bookings",
                 )
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    slot=slot,
-                    first_name=first_name,
-                    last_name=last_name,
-                    birth_date=birth_date,
-                    phone=phone,
-                    email=email,
-                    identity_key=person_key,
-                    commune=commune,
-                    lives_in_zone=lives_in_zone,
-                    has_regular_doctor=has_regular_doctor,
-                    confirmation_sent_at=now,
-                )
-                emails.queue_confirmation(booking, token=booking_token(booking), now=now)
+            # No savepoint: a fired constraint rolls the whole transaction back (caught below).
+            booking = Booking.objects.create(
+                slot=slot,
+                first_name=first_name,
+                last_name=last_name,
+                birth_date=birth_date,
+                phone=phone,
+                email=email,
+                identity_key=person_key,
+                commune=commune,
+                lives_in_zone=lives_in_zone,
+                has_regular_doctor=has_regular_doctor,
+                confirmation_sent_at=now,
+            )
+            emails.queue_confirmation(booking, token=booking_token(booking), now=now)
+            transaction.on_commit(lambda: _mark_taken(slot_id, person_key))
     except IntegrityError as exc:
         # The partial unique constraint fired: someone else got the slot first.
         raise _slot_taken() from exc
@@ -318,6 +333,35 @@ def priority_refusal(
     return None
 
 
+# --- "Slot taken" markers: a rush's losers refused without a transaction ---------------------
+# After a booking commits, the cache holds the slot's holder (their identity key) for a while;
+# a later attempt by someone else is refused at once, the same patient goes on to get their
+# booking back. Only a shortcut: a missing marker (expired, Redis lost) means the transaction
+# decides as before, and a cancellation removes the marker when it commits.
+TAKEN_MARKER_SECONDS = 600
+
+
+def _taken_key(slot_id: int) -> str:
+    return f"consultations:slot-taken:{slot_id}"
+
+
+def _taken_marker(slot_id: int) -> str | None:
+    try:
+        return cache.get(_taken_key(slot_id))
+    except Exception:  # noqa: BLE001 - the cache is only a shortcut
+        return None
+
+
+def _mark_taken(slot_id: int, person_key: str) -> None:
+    with contextlib.suppress(Exception):
+        cache.set(_taken_key(slot_id), person_key, timeout=TAKEN_MARKER_SECONDS)
+
+
+def forget_taken(slot_id: int) -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(_taken_key(slot_id))
+
+
 def _slot_taken() -> Conflict:
     return Conflict(
         _("Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre."),
@@ -347,25 +391,9 @@ def cancel_booking(*, token: str, now: datetime | None = None) -> Booking:
         if booking.email:
             emails.queue_cancellation(booking, now=now, by_site=False)
         slot_id = booking.slot_id
+        transaction.on_commit(lambda: forget_taken(slot_id))
         transaction.on_commit(lambda: _enqueue("notify_waiting_list", slot_id))
     return booking
-
-
-def join_waiting_list(*, site_id: int, email: str) -> WaitingListEntry:
-    """Anyone: be told by e-mail when a slot frees up at this site."""
-    email = clean_email(email)
-    site = Site.objects.filter(pk=site_id, is_active=True).first()
-    if site is None:
-        raise NotFound(_("Ce lieu de consultation n'existe pas."), code="site_not_found")
-    try:
-        with transaction.atomic():
-            entry = WaitingListEntry.objects.create(site=site, email=email)
-            emails.queue_waiting_list_joined(entry)
-            return entry
-    except IntegrityError as exc:
-        raise Conflict(
-            _("Cette adresse est déjà sur la liste d'attente de ce lieu."), code="already_waiting"
-        ) from exc
 
 
 # --- E-mails (written to the notifications outbox; each one once per event) ----------------
@@ -399,28 +427,6 @@ def send_reminder(*, booking_id: int, now: datetime | None = None) -> bool:
         booking = Booking.objects.select_related("slot__mission__site__commune").get(pk=booking_id)
         emails.queue_reminder(booking, token=booking_token(booking), now=now)
     return True
-
-
-def notify_waiting_list(*, slot_id: int, now: datetime | None = None) -> int:
-    """A slot freed up: tell each pending waiting-list entry of its site, once each."""
-    now = _now(now)
-    slot = Slot.objects.select_related("mission__site__commune").filter(pk=slot_id).first()
-    if (
-        slot is None
-        or slot.starts_at <= now
-        or slot.mission.status != MissionStatus.PUBLISHED
-        or Booking.objects.filter(slot=slot, status__in=ACTIVE_BOOKING_STATUSES).exists()
-    ):
-        return 0
-    told = 0
-    for entry_id in WaitingListEntry.objects.filter(
-        site_id=slot.mission.site_id, notified_at__isnull=True
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            if WaitingListEntry.objects.filter(pk=entry_id, notified_at__isnull=True).update(notified_at=now):
-                emails.queue_waiting_list_notice(WaitingListEntry.objects.get(pk=entry_id), slot=slot)
-                told += 1
-    return told
 
 
 def purge_patient_data(*, now: datetime | None = None) -> int:
@@ -731,6 +737,8 @@ def publish_slots(
         mission.published_at = now
         mission.priority_until = now + timedelta(hours=settings.PRIORITY_WINDOW_HOURS)
         mission.save(update_fields=["status", "published_at", "priority_until"])
+        mission_id = mission.pk
+        transaction.on_commit(lambda: _enqueue("notify_slots_published", mission_id))
     return len(slots)
 
 
@@ -751,6 +759,7 @@ def cancel_mission(*, user, mission_id: int, now: datetime | None = None) -> int
             booking.status = BookingStatus.CANCELLED
             booking.cancelled_at = now
             booking.save(update_fields=["status", "cancelled_at"])
+            transaction.on_commit(lambda slot_id=booking.slot_id: forget_taken(slot_id))
             if booking.email:
                 emails.queue_cancellation(booking, now=now, by_site=True)
         mission.status = MissionStatus.CANCELLED

@@ -6,7 +6,7 @@ deliver them (with retries and recovery).
 
 from celery import shared_task
 
-from consultations import services
+from consultations import alerts, services
 
 
 @shared_task
@@ -25,7 +25,12 @@ def send_due_reminders() -> int:
 
 @shared_task
 def notify_waiting_list(slot_id: int) -> int:
-    return services.notify_waiting_list(slot_id=slot_id)
+    return alerts.notify_waiting_list(slot_id=slot_id)
+
+
+@shared_task
+def notify_slots_published(mission_id: int) -> int:
+    return alerts.notify_published(mission_id=mission_id)
 
 
 @shared_task

@@ -1,6 +1,7 @@
 """HTML pages of the solidarity consultations: thin, one service or selector call each."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import PROFESSIONAL, role_required
-from consultations import selectors, services
+from consultations import alerts, selectors, services, waiting_room
 from consultations.emails import booking_ics as booking_ics_text
 from consultations.forms import (
     AttendanceForm,
@@ -24,6 +26,7 @@ from consultations.forms import (
     EligibilityForm,
     LodgingForm,
     MissionForm,
+    PlaceAlertForm,
     PublishSlotsForm,
     SearchForm,
     VolunteerProfileForm,
@@ -78,6 +81,8 @@ def patient_home(request):
             "page": page,
             "commune": form.cleaned_data.get("q") if form.is_bound and form.is_valid() else None,
             "departements": selectors.departements_with_sites(),
+            "alert_form": PlaceAlertForm(initial={"place": request.GET.get("q", "")[:100]}),
+            "alert_radius_km": settings.SLOT_ALERT_RADIUS_KM,
             "map_points": _map_points(page.object_list) if page else [],
             "now": timezone.now(),
             **_map_context(),
@@ -121,26 +126,65 @@ def site_detail(request, site_id: int):
     )
 
 
+def _join_alert(request, form, **target) -> None:
+    """Record an alert from a valid form; a message says what happened."""
+    try:
+        alerts.join_waiting_list(
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+            rate_limit_key=client_key(request),
+            **target,
+        )
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+        return
+    messages.success(
+        request,
+        _(
+            "C'est noté : nous vous préviendrons une fois, dès qu'un créneau s'ouvre. Chaque "
+            "message permet de supprimer l'alerte."
+        ),
+    )
+
+
 @require_POST
 def waiting_list(request, site_id: int):
-    """Public: put an e-mail address on a site's waiting list."""
+    """Public: leave an alert (e-mail or mobile) for a site: told once when a slot opens."""
     form = WaitingListForm(request.POST)
     if form.is_valid():
-        try:
-            services.join_waiting_list(site_id=site_id, email=form.cleaned_data["email"])
-        except (InvalidInput, Conflict) as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "C'est noté : un e-mail vous confirme l'inscription, et nous vous écrirons dès "
-                    "qu'un créneau se libère."
-                ),
-            )
+        _join_alert(request, form, site_id=site_id)
     else:
-        messages.error(request, _("L'adresse e-mail n'est pas valide."))
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
     return redirect("consultations:site_detail", site_id=site_id)
+
+
+@require_POST
+def alert_create(request):
+    """Public: leave an alert (e-mail or mobile) for the sites near a commune or postal code."""
+    form = PlaceAlertForm(request.POST)
+    if form.is_valid():
+        _join_alert(request, form, commune=form.cleaned_data["place"])
+    else:
+        messages.error(request, _("Vérifiez le formulaire : %(errors)s") % {"errors": _errors_text(form)})
+    query = urlencode({"q": (request.POST.get("place") or "")[:100]})
+    return redirect(f"{reverse('consultations:patient_home')}?{query}#alerte")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def alert_unsubscribe(request, token: str):
+    """Whoever holds the signed link (no account): GET asks for the one click, POST deletes the alert.
+
+    CSRF-exempt like the notifications' unsubscribe: mail clients post RFC 8058 one-click requests
+    without a session; the salted signature is the credential."""
+    try:
+        alerts.read_unsubscribe_token(token)
+        removed = alerts.unsubscribe(token=token) if request.method == "POST" else None
+    except DomainError as exc:
+        return render(
+            request, "consultations/alert_unsubscribe.html", {"error": exc.message}, status=exc.status
+        )
+    return render(request, "consultations/alert_unsubscribe.html", {"token": token, "removed": removed})
 
 
 def _eligibility_refusal(slot, form) -> DomainError | None:
@@ -213,6 +257,47 @@ def book(request, slot_id: int):
             status = 400
     context.update(form=form, error=error)
     return render(request, "consultations/book.html", context, status=status)
+
+
+@require_GET
+def waiting_room_page(request):
+    """Public: the waiting room of booking in a rush — the person's position, refreshed by itself
+    (no JavaScript needed) until their turn, then back to the booking page they asked for."""
+    raw = request.GET.get("suite") or ""
+    path, _sep, query = raw.partition("?")
+    suite = waiting_room.safe_next(path)
+    if raw and suite is None:
+        return render(
+            request,
+            "consultations/waiting_room.html",
+            {"error": _("Ce lien de file d'attente n'est pas valide : revenez à la recherche de créneaux.")},
+            status=400,
+        )
+    target = (suite + (f"?{query}" if query else "")) if suite else reverse("consultations:patient_home")
+    if not waiting_room.enabled():
+        return redirect(target)
+    try:
+        found = waiting_room.place(waiting_room.unsign(request.COOKIES.get(waiting_room.COOKIE)))
+    except Exception:  # noqa: BLE001 - Redis unreachable: no queue, booking stays open.
+        return redirect(target)
+    if found.admitted:
+        response = redirect(target)
+    else:
+        refresh = max(3, min(20, round(found.wait_seconds)))
+        response = render(
+            request,
+            "consultations/waiting_room.html",
+            {
+                "place": found,
+                "refresh": refresh,
+                "minutes": max(1, round(found.wait_seconds / 60)),
+                "message": waiting_room.waiting_message(found.position),
+                "target": target,
+            },
+        )
+    response["Cache-Control"] = "no-store"
+    waiting_room.set_cookie(response, found)
+    return response
 
 
 @require_GET

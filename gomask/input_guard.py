@@ -89,7 +89,7 @@ def _check_size(request) -> None:
         raise BodyTooLarge(limit)
 
 
-def _check_request(request) -> None:
+def check_request(request) -> None:
     _check_size(request)
     check_text(_("adresse de la page"), request.path_info)
     for key, values in request.GET.lists():
@@ -136,7 +136,7 @@ class RefuseControlCharactersMiddleware:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             try:
-                _check_request(request)
+                check_request(request)
             except RefusedText as error:
                 return refusal_response(request, error)
         return self.get_response(request)

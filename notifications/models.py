@@ -242,7 +242,7 @@ class Delivery(models.Model):
                 name="delivery_has_a_recipient",
                 condition=Q(professional__isnull=False)
                 | Q(user__isnull=False)
-                | (Q(channel="email") & ~Q(address="")),
+                | (Q(channel__in=["email", "sms"]) & ~Q(address="")),
             ),
         ]
 

@@ -783,23 +783,42 @@ def queue_email(
     Must run inside the caller's transaction, next to the event it announces; the delivery is
     queued after commit. The key makes it once per event: None if that key already exists.
     """
+    return _queue_to_address(
+        delivery_key=delivery_key,
+        kind=kind,
+        channel=Channel.EMAIL,
+        address=address,
+        subject=subject[:255],
+        body=body,
+        attachments=attachments or [],
+    )
+
+
+def queue_sms(*, delivery_key: str, kind: str, address: str, text: str, url: str = "") -> int | None:
+    """Write one SMS to a mobile number (someone without an account) into the outbox; as
+    queue_email (the delivery sends `text`, then the absolute `url` if any)."""
+    return _queue_to_address(
+        delivery_key=delivery_key,
+        kind=kind,
+        channel=Channel.SMS,
+        address=address,
+        subject=text[:255],
+        url=url,
+    )
+
+
+def _queue_to_address(*, delivery_key: str, channel: str, **fields) -> int | None:
     now = timezone.now()
     if Delivery.objects.filter(delivery_key=delivery_key).exists():
         return None
     try:
         with transaction.atomic():
             delivery = Delivery.objects.create(
-                delivery_key=delivery_key,
-                kind=kind,
-                channel=Channel.EMAIL,
-                address=address,
-                subject=subject[:255],
-                body=body,
-                attachments=attachments or [],
-                next_attempt_at=now,
-                enqueued_at=now,
+                delivery_key=delivery_key, channel=channel, next_attempt_at=now, enqueued_at=now, **fields
             )
-    except IntegrityError:  # the same event, written a moment ago by a concurrent transaction
-        return None
+    except IntegrityError:
+        if Delivery.objects.filter(delivery_key=delivery_key).exists():
+            return None  # the same event, written a moment ago by a concurrent transaction
+        raise  # a real refusal of the database (a check constraint): never hidden
     publish_on_commit([delivery.pk])
     return delivery.pk

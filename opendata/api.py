@@ -107,17 +107,34 @@ class FeedView(APIView):
             document = feeds.document(self.feed, output, filters, client=client)
         except DomainError as error:
             return _error_response(error, csv=request.GET.get("format") == "csv")
-        response = get_conditional_response(
-            request, etag=document.etag, last_modified=document.last_modified
-        ) or HttpResponse(document.body, content_type=document.content_type)
-        if response.status_code == 200 and output == "csv":
-            response["Content-Disposition"] = f'inline; filename="{self.feed.name}.csv"'
-        response["ETag"] = document.etag
-        response["Last-Modified"] = http_date(document.last_modified)
-        response["Cache-Control"] = f"public, max-age={document.max_age}"
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Link"] = f'<{feeds.LICENCE["url"]}>; rel="license"'
-        return response
+        return document_response(self.feed, document, output, request)
+
+
+def document_response(feed: feeds.Feed, document, output: str, request) -> HttpResponse:
+    """The answer for a feed document: 200 with its body, or 304 when the client has it."""
+    response = get_conditional_response(
+        request, etag=document.etag, last_modified=document.last_modified
+    ) or HttpResponse(document.body, content_type=document.content_type)
+    if response.status_code == 200 and output == "csv":
+        response["Content-Disposition"] = f'inline; filename="{feed.name}.csv"'
+    response["ETag"] = document.etag
+    response["Last-Modified"] = http_date(document.last_modified)
+    response["Cache-Control"] = f"public, max-age={document.max_age}"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Link"] = f'<{feeds.LICENCE["url"]}>; rel="license"'
+    return response
+
+
+def fast_response(view_class: type["FeedView"], request) -> HttpResponse | None:
+    """The feed answered before the rest of the middleware stack (opendata.fast), with the same
+    parameters, rate limit (counted once) and headers; None for anything but a document (a bad
+    parameter, 429…): the full stack then answers it, in the client's language."""
+    try:
+        output, filters = params.parse(view_class.feed_key, request.GET)
+        document = feeds.document(view_class.feed, output, filters, client=client_address(request))
+    except DomainError:
+        return None
+    return document_response(view_class.feed, document, output, request)
 
 
 class PharmacyFeedView(FeedView):

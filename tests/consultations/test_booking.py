@@ -9,7 +9,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import services, tasks
+from consultations import alerts, services, tasks
 from consultations.models import Booking, BookingStatus, Slot, WaitingListEntry
 from gomask.errors import Conflict, InvalidInput, NotFound
 from notifications import tasks as notifications_tasks
@@ -343,19 +343,19 @@ def test_back_then_submitting_the_form_again_shows_the_patient_their_booking(cli
 
 def test_the_waiting_list_is_told_once_when_a_slot_frees_up(slots, riscle_site, mailoutbox, committed):
     booking = services.book_slot(slot_id=slots[0].pk, **patient())
-    services.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
+    alerts.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
     mailoutbox.clear()
     committed(services.cancel_booking, token=services.booking_token(booking))
-    notices = [m for m in mailoutbox if "vient de se libérer" in m.body]
+    notices = [m for m in mailoutbox if "est libre" in m.body]
     assert [m.to for m in notices] == [["attente@exemple.fr"]]
-    assert services.notify_waiting_list(slot_id=slots[0].pk) == 0
+    assert alerts.notify_waiting_list(slot_id=slots[0].pk) == 0
     assert WaitingListEntry.objects.get().notified_at is not None
 
 
 def test_joining_the_waiting_list_twice_is_refused(riscle_site):
-    services.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
+    alerts.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
     with pytest.raises(Conflict):
-        services.join_waiting_list(site_id=riscle_site.pk, email="ATTENTE@exemple.fr")
+        alerts.join_waiting_list(site_id=riscle_site.pk, email="ATTENTE@exemple.fr")
 
 
 def test_the_reminder_goes_out_the_day_before_and_only_once(
@@ -413,3 +413,27 @@ def test_slot_generation_skips_the_break_and_uses_the_default_duration(volunteer
     assert count == 19
     local = [timezone.localtime(s.starts_at).strftime("%H:%M") for s in Slot.objects.filter(mission=mission)]
     assert "11:40" in local and "12:00" not in local and "13:30" in local and "16:30" in local
+
+
+def test_a_rush_loser_is_refused_from_the_taken_marker_without_a_transaction(slots, committed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Conflict) as refused:
+        services.book_slot(slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr"))
+    assert refused.value.code == "slot_taken"
+    assert not any("FOR UPDATE" in q["sql"] or "advisory" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_same_patient_still_gets_their_booking_back_past_the_marker(slots, committed):
+    first = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    again = services.book_slot(slot_id=slots[0].pk, **patient())
+    assert again.pk == first.pk and again.repeated
+
+
+def test_a_cancellation_clears_the_marker_so_the_slot_can_be_booked_again(slots, committed):
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    committed(services.cancel_booking, token=services.booking_token(booking))
+    other = services.book_slot(slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr"))
+    assert other.slot_id == slots[0].pk

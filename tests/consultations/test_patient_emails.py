@@ -9,7 +9,7 @@ import icalendar
 import pytest
 from django.urls import reverse
 
-from consultations import services
+from consultations import alerts, services
 from notifications import delivery
 from notifications.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.consultations.conftest import make_mission, patient, publish
@@ -73,9 +73,9 @@ def test_a_cancelled_mission_tells_each_patient_with_a_cancelling_calendar_file(
 
 
 def test_joining_the_waiting_list_sends_a_confirmation(riscle_site, mailoutbox, committed):
-    committed(services.join_waiting_list, site_id=riscle_site.pk, email="attente@exemple.fr")
+    committed(alerts.join_waiting_list, site_id=riscle_site.pk, email="attente@exemple.fr")
     assert [m.to for m in mailoutbox] == [["attente@exemple.fr"]]
-    assert "liste d'attente" in mailoutbox[0].body and riscle_site.name in mailoutbox[0].body
+    assert "alerte est enregistrée" in mailoutbox[0].body and riscle_site.name in mailoutbox[0].body
 
 
 def test_delivering_again_sends_nothing_twice(slots, mailoutbox, committed):

@@ -42,7 +42,7 @@ def test_the_site_page_shows_free_slots_by_day_and_the_waiting_list(client, slot
     page = _text(client.get(reverse("consultations:site_detail", args=[riscle_site.pk])))
     assert reverse("consultations:book", args=[slots[0].pk]) not in page
     assert reverse("consultations:book", args=[slots[1].pk]) in page
-    assert "liste d'attente" in page
+    assert "Créer mon alerte" in page
     response = client.post(
         reverse("consultations:waiting_list", args=[riscle_site.pk]), {"email": "a@exemple.fr"}
     )
