@@ -13,11 +13,10 @@ active reservations) while the quota row is locked. Releases (cancel, expiry) on
 usage, so they lock the reservation row then the stock level without the quota row.
 """
 
-import uuid
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +36,7 @@ from distribution.models import (
 from gomask import clock
 from gomask.cleaning import clean_quantity, parse_id
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.idempotency import idempotent
 from gomask.locks import retry_on_contention
 from pharmacies.models import MovementKind, Pharmacy, Product
 from pharmacies.selectors import active_product, pharmacy_for_member
@@ -56,25 +56,6 @@ class QuotaExceeded(Conflict):
 
 class NoQuotaPolicy(Conflict):
     code = "no_quota"
-
-
-# --- input cleaning ----------------------------------------------------------------------
-
-
-def clean_idempotency_key(value) -> str | None:
-    if value in (None, ""):
-        return None
-    key = str(value).strip()
-    if not key or len(key) > 100 or not key.isprintable():
-        raise InvalidInput(
-            _("La clé d'idempotence doit faire de 1 à 100 caractères imprimables."),
-            code="invalid_idempotency_key",
-        )
-    return key
-
-
-def new_idempotency_key() -> str:
-    return str(uuid.uuid4())
 
 
 def _open_pharmacy(pharmacy_id) -> Pharmacy:
@@ -217,13 +198,6 @@ def _quota_refusal(*, policy, received, held, asked, for_counter: bool) -> Quota
     return QuotaExceeded(message % values)
 
 
-def _key_reused() -> Conflict:
-    return Conflict(
-        _("Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé."),
-        code="idempotency_key_reused",
-    )
-
-
 def _close_reservation(reservation: Reservation, level, *, status: str, actor, now: datetime, reason: str):
     movement = record_movement(
         level=level,
@@ -242,112 +216,83 @@ def _close_reservation(reservation: Reservation, level, *, status: str, actor, n
 # --- options (reservations) ------------------------------------------------------------------
 
 
-def _replayed_reservation(professional, key, *, pharmacy, product, quantity) -> Reservation | None:
-    existing = Reservation.objects.filter(professional=professional, idempotency_key=key).first()
-    if existing is None:
-        return None
-    if (existing.pharmacy_id, existing.product_id, existing.quantity) != (pharmacy.pk, product.pk, quantity):
-        raise _key_reused()
-    existing.replayed = True
-    return existing
+def _reservation(pk: int) -> Reservation:
+    return Reservation.objects.select_related("pharmacy", "product").get(pk=pk)
 
 
+@idempotent("option", load=_reservation)
 @retry_on_contention
-def reserve(*, actor, pharmacy_id, product_code, quantity, idempotency_key=None, now=None) -> Reservation:
+def reserve(*, actor, pharmacy_id, product_code, quantity, now=None) -> Reservation:
     """A professional puts an option on `quantity` masks at a pharmacy, within quota and stock.
 
-    A retry with the same idempotency key returns the first option (`.replayed` is True).
+    `reserve.once(idempotency_key=...)`: a retry with the same key returns the first option.
     """
     now = now or timezone.now()
     professional = _acting_professional(actor)
     quantity = clean_quantity(quantity)
-    key = clean_idempotency_key(idempotency_key)
     product = active_product(product_code)
     pharmacy = _open_pharmacy(pharmacy_id)
-    if key and (
-        found := _replayed_reservation(
-            professional, key, pharmacy=pharmacy, product=product, quantity=quantity
-        )
-    ):
-        return found
     policy = _policy_for(professional, product, now)
     period = clock.week_start(now)
-    try:
-        with transaction.atomic():
-            if LOCK_QUOTA_ROW:
-                quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
-            if key and (
-                found := _replayed_reservation(
-                    professional, key, pharmacy=pharmacy, product=product, quantity=quantity
-                )
-            ):
-                return found
-            due = list(
-                Reservation.objects.select_for_update()
-                .filter(
-                    professional=professional,
-                    product=product,
-                    status=ReservationStatus.ACTIVE,
-                    expires_at__lte=now,
-                )
-                .order_by("pk")
-            )
-            levels = lock_levels({(r.pharmacy_id, r.product_id) for r in due} | {(pharmacy.pk, product.pk)})
-            for stale in due:
-                _close_reservation(
-                    stale,
-                    levels[(stale.pharmacy_id, stale.product_id)],
-                    status=ReservationStatus.EXPIRED,
-                    actor=None,
-                    now=now,
-                    reason=_("Option n° %(id)d expirée") % {"id": stale.pk},
-                )
-            if Reservation.objects.filter(
-                professional=professional, pharmacy=pharmacy, product=product, status=ReservationStatus.ACTIVE
-            ).exists():
-                raise Conflict(
-                    _(
-                        "Vous avez déjà une option active sur ce produit dans cette officine : "
-                        "annulez-la d'abord."
-                    ),
-                    code="already_reserved",
-                )
-            received, held = quotas.usage(
-                professional_id=professional.pk, product_id=product.pk, period_start=period, now=now
-            )
-            if received + held + quantity > policy.quantity:
-                raise _quota_refusal(
-                    policy=policy, received=received, held=held, asked=quantity, for_counter=False
-                )
-            reservation = Reservation(
+    with transaction.atomic():
+        if LOCK_QUOTA_ROW:
+            quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
+        due = list(
+            Reservation.objects.select_for_update()
+            .filter(
                 professional=professional,
-                pharmacy=pharmacy,
                 product=product,
-                quantity=quantity,
-                period_start=period,
-                created_at=now,
-                expires_at=now + settings.RESERVATION_HOLD,
-                idempotency_key=key,
-                created_by=actor,
+                status=ReservationStatus.ACTIVE,
+                expires_at__lte=now,
             )
-            reservation.hold_movement = record_movement(
-                level=levels[(pharmacy.pk, product.pk)],
-                kind=MovementKind.RESERVATION_HOLD,
-                reserved_delta=quantity,
-                actor=actor,
-                reason=_("Option de %(name)s") % {"name": professional.full_name},
+            .order_by("pk")
+        )
+        levels = lock_levels({(r.pharmacy_id, r.product_id) for r in due} | {(pharmacy.pk, product.pk)})
+        for stale in due:
+            _close_reservation(
+                stale,
+                levels[(stale.pharmacy_id, stale.product_id)],
+                status=ReservationStatus.EXPIRED,
+                actor=None,
+                now=now,
+                reason=_("Option n° %(id)d expirée") % {"id": stale.pk},
             )
-            reservation.save()
-    except IntegrityError:
-        # A concurrent request with the same key (or a second active option) won the race.
-        if key and (
-            found := _replayed_reservation(
-                professional, key, pharmacy=pharmacy, product=product, quantity=quantity
+        if Reservation.objects.filter(
+            professional=professional, pharmacy=pharmacy, product=product, status=ReservationStatus.ACTIVE
+        ).exists():
+            raise Conflict(
+                _(
+                    "Vous avez déjà une option active sur ce produit dans cette officine : "
+                    "annulez-la d'abord."
+                ),
+                code="already_reserved",
             )
-        ):
-            return found
-        raise
-    reservation.replayed = False
+        received, held = quotas.usage(
+            professional_id=professional.pk, product_id=product.pk, period_start=period, now=now
+        )
+        if received + held + quantity > policy.quantity:
+            raise _quota_refusal(
+                policy=policy, received=received, held=held, asked=quantity, for_counter=False
+            )
+        reservation = Reservation(
+            professional=professional,
+            pharmacy=pharmacy,
+            product=product,
+            quantity=quantity,
+            period_start=period,
+            created_at=now,
+            expires_at=now + settings.RESERVATION_HOLD,
+            created_by=actor,
+        )
+        reservation.hold_movement = record_movement(
+            level=levels[(pharmacy.pk, product.pk)],
+            kind=MovementKind.RESERVATION_HOLD,
+            reserved_delta=quantity,
+            actor=actor,
+            reason=_("Option de %(name)s") % {"name": professional.full_name},
+        )
+        reservation.save()
+    return reservation
     return reservation
 
 
@@ -428,21 +373,11 @@ def expire_reservations(now=None) -> int:
 # --- handovers (dispensations) -------------------------------------------------------------------
 
 
-def _replayed_dispensation(actor, key, *, pharmacy, professional, product, quantity) -> Dispensation | None:
-    existing = Dispensation.objects.filter(dispensed_by=actor, idempotency_key=key).first()
-    if existing is None:
-        return None
-    if (existing.pharmacy_id, existing.professional_id, existing.product_id, existing.quantity) != (
-        pharmacy.pk,
-        professional.pk,
-        product.pk,
-        quantity,
-    ):
-        raise _key_reused()
-    existing.replayed = True
-    return existing
+def _dispensation(pk: int) -> Dispensation:
+    return Dispensation.objects.select_related("pharmacy", "product", "professional").get(pk=pk)
 
 
+@idempotent("handover", load=_dispensation)
 @retry_on_contention
 def dispense(
     *,
@@ -452,7 +387,6 @@ def dispense(
     product_code,
     quantity,
     identity_checked,
-    idempotency_key=None,
     now=None,
 ) -> Dispensation:
     """A pharmacist hands masks over to a professional after checking their identity.
@@ -460,7 +394,7 @@ def dispense(
     Fulfils the professional's active option at this pharmacy for this product if there is
     one (its hold is converted: the whole hold is released, `quantity` leaves the stock);
     otherwise takes from the available stock. Refused past the weekly quota, counted across
-    every pharmacy. A retry with the same idempotency key returns the first handover.
+    every pharmacy. `dispense.once(idempotency_key=...)`: a retry returns the first handover.
     """
     now = now or timezone.now()
     pharmacy = _acting_pharmacist_pharmacy(actor, pharmacy_id)
@@ -474,84 +408,69 @@ def dispense(
             code="identity_not_checked",
             field="identity_checked",
         )
-    key = clean_idempotency_key(idempotency_key)
     professional = eligible_professional(professional_id)
     product, policy = _product_and_policy(professional, product_code, now)
-    replay = {"pharmacy": pharmacy, "professional": professional, "product": product, "quantity": quantity}
     period = clock.week_start(now)
-    # A retry is recognised under the quota lock below (first statement of the transaction), so
-    # it needs no lookup of its own before it.
-    try:
-        with transaction.atomic():
-            if LOCK_QUOTA_ROW:
-                quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
-            if key and (found := _replayed_dispensation(actor, key, **replay)):
-                return found
-            options = list(
-                Reservation.objects.select_for_update()
-                .filter(professional=professional, product=product, status=ReservationStatus.ACTIVE)
-                .filter(Q(expires_at__lte=now) | Q(pharmacy=pharmacy))
-                .order_by("pk")
-            )
-            levels = lock_levels(
-                {(r.pharmacy_id, r.product_id) for r in options} | {(pharmacy.pk, product.pk)}
-            )
-            here = None
-            for option in options:
-                if option.expires_at <= now:
-                    _close_reservation(
-                        option,
-                        levels[(option.pharmacy_id, option.product_id)],
-                        status=ReservationStatus.EXPIRED,
-                        actor=None,
-                        now=now,
-                        reason=_("Option n° %(id)d expirée") % {"id": option.pk},
-                    )
-                else:
-                    here = option
-            received, held = quotas.usage(
-                professional_id=professional.pk,
-                product_id=product.pk,
-                period_start=period,
-                exclude_reservation_id=here.pk if here else None,
-                now=now,
-            )
-            if received + held + quantity > policy.quantity:
-                raise _quota_refusal(
-                    policy=policy, received=received, held=held, asked=quantity, for_counter=True
+    with transaction.atomic():
+        if LOCK_QUOTA_ROW:
+            quotas.lock_quota(professional_id=professional.pk, product_id=product.pk, period_start=period)
+        options = list(
+            Reservation.objects.select_for_update()
+            .filter(professional=professional, product=product, status=ReservationStatus.ACTIVE)
+            .filter(Q(expires_at__lte=now) | Q(pharmacy=pharmacy))
+            .order_by("pk")
+        )
+        levels = lock_levels({(r.pharmacy_id, r.product_id) for r in options} | {(pharmacy.pk, product.pk)})
+        here = None
+        for option in options:
+            if option.expires_at <= now:
+                _close_reservation(
+                    option,
+                    levels[(option.pharmacy_id, option.product_id)],
+                    status=ReservationStatus.EXPIRED,
+                    actor=None,
+                    now=now,
+                    reason=_("Option n° %(id)d expirée") % {"id": option.pk},
                 )
-            movement = record_movement(
-                level=levels[(pharmacy.pk, product.pk)],
-                kind=MovementKind.DISPENSATION,
-                on_hand_delta=-quantity,
-                reserved_delta=-here.quantity if here else 0,
-                actor=actor,
-                reason=_("Délivrance à %(name)s") % {"name": professional.full_name},
+            else:
+                here = option
+        received, held = quotas.usage(
+            professional_id=professional.pk,
+            product_id=product.pk,
+            period_start=period,
+            exclude_reservation_id=here.pk if here else None,
+            now=now,
+        )
+        if received + held + quantity > policy.quantity:
+            raise _quota_refusal(
+                policy=policy, received=received, held=held, asked=quantity, for_counter=True
             )
-            if here is not None:
-                here.status = ReservationStatus.FULFILLED
-                here.closed_at = now
-                here.release_movement = movement
-                here.save(update_fields=["status", "closed_at", "release_movement"])
-            dispensation = Dispensation.objects.create(
-                professional=professional,
-                pharmacy=pharmacy,
-                product=product,
-                quantity=quantity,
-                policy=policy,
-                period_start=period,
-                reservation=here,
-                identity_checked=True,
-                dispensed_by=actor,
-                movement=movement,
-                created_at=now,
-                idempotency_key=key,
-            )
-    except IntegrityError:
-        if key and (found := _replayed_dispensation(actor, key, **replay)):
-            return found
-        raise
-    dispensation.replayed = False
+        movement = record_movement(
+            level=levels[(pharmacy.pk, product.pk)],
+            kind=MovementKind.DISPENSATION,
+            on_hand_delta=-quantity,
+            reserved_delta=-here.quantity if here else 0,
+            actor=actor,
+            reason=_("Délivrance à %(name)s") % {"name": professional.full_name},
+        )
+        if here is not None:
+            here.status = ReservationStatus.FULFILLED
+            here.closed_at = now
+            here.release_movement = movement
+            here.save(update_fields=["status", "closed_at", "release_movement"])
+        dispensation = Dispensation.objects.create(
+            professional=professional,
+            pharmacy=pharmacy,
+            product=product,
+            quantity=quantity,
+            policy=policy,
+            period_start=period,
+            reservation=here,
+            identity_checked=True,
+            dispensed_by=actor,
+            movement=movement,
+            created_at=now,
+        )
     return dispensation
 
 

@@ -240,15 +240,16 @@ def counter_professional(request, professional_id: int):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                dispensation = services.dispense(
+                # A repeat of the same form (its key) gets the first handover back: same message.
+                dispensation = services.dispense.once(
+                    idempotency_key=data["idempotency_key"],
                     actor=request.user,
                     pharmacy_id=pharmacy.pk,
                     professional_id=professional.pk,
                     product_code=data["product"],
                     quantity=data["quantity"],
                     identity_checked=data["identity_checked"],
-                    idempotency_key=data["idempotency_key"],
-                )
+                ).value
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:
@@ -260,8 +261,6 @@ def counter_professional(request, professional_id: int):
                     "handed": masks(dispensation.quantity, dispensation.product),
                     "name": professional.full_name,
                 }
-                if dispensation.replayed:
-                    text = _("Cette délivrance était déjà enregistrée (envoi en double ignoré).")
                 messages.success(request, text)
                 url = reverse("distribution:counter_professional", args=[professional.pk])
                 return redirect(f"{url}?pharmacie={pharmacy.pk}")
@@ -357,13 +356,13 @@ def reserve(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                reservation = services.reserve(
+                reservation = services.reserve.once(
+                    idempotency_key=data["idempotency_key"],
                     actor=request.user,
                     pharmacy_id=data["pharmacy"],
                     product_code=data["product"],
                     quantity=data["quantity"],
-                    idempotency_key=data["idempotency_key"],
-                )
+                ).value
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:

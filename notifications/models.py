@@ -34,6 +34,7 @@ class DeliveryKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", _("Annulation de rendez-vous")
     WAITING_LIST_JOINED = "waiting_list_joined", _("Inscription sur liste d'attente")
     WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
+    ACCOUNT_APPROVED = "account_approved", _("Compte validé")
 
 
 class DeliveryStatus(models.TextChoices):
