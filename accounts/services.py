@@ -4,14 +4,14 @@ from django.utils.translation import gettext as _
 
 from accounts.hooks import announce_approval
 from accounts.models import AccountStatus, Role, User
-from gomask.errors import InvalidInput, NotAllowed
+from accounts.permissions import ADMIN, require_role
+from gomask.errors import InvalidInput
 
 
 @transaction.atomic
 def approve_account(*, approver: User, user_id: int) -> User:
     """An administrator validates a pending account; the person may then act."""
-    if not (approver.role == Role.ADMIN and approver.is_approved):
-        raise NotAllowed(_("Seul un administrateur peut valider un compte."))
+    require_role(approver, ADMIN, _("Seul un administrateur peut valider un compte."))
     user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         raise InvalidInput(_("Compte introuvable."), code="not_found")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.permissions import ensure_region_scope
+from accounts.permissions import ARS, PROFESSIONAL, ensure_region_scope, require_role
 from distribution import quotas
 from distribution.models import (
     CareSite,
@@ -39,7 +39,7 @@ from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.idempotency import idempotent
 from gomask.locks import retry_on_contention
 from pharmacies.models import MovementKind, Pharmacy, Product
-from pharmacies.selectors import active_product, pharmacy_for_member
+from pharmacies.selectors import active_product, pharmacist_pharmacy
 from pharmacies.stock import lock_levels, record_movement
 from pharmacies.wording import masks
 from professionals.models import Profession, Professional
@@ -67,17 +67,16 @@ def _open_pharmacy(pharmacy_id) -> Pharmacy:
     return pharmacy
 
 
-def _acting_professional(actor) -> Professional:
-    if not (actor and actor.is_authenticated and actor.role == Role.PROFESSIONAL):
-        raise NotAllowed(_("Seul un professionnel de santé peut poser une option."))
-    if not actor.is_approved:
-        raise NotAllowed(
-            _(
-                "Votre compte est en attente de validation : vous pourrez poser une option "
-                "dès qu'il sera validé."
-            ),
-            code="account_pending",
-        )
+def acting_professional(actor) -> Professional:
+    """The gate "a professional acting on their own account": approved, linked, not suspended."""
+    require_role(
+        actor,
+        PROFESSIONAL,
+        _("Seul un professionnel de santé peut poser une option."),
+        pending_message=_(
+            "Votre compte est en attente de validation : vous pourrez poser une option dès qu'il sera validé."
+        ),
+    )
     professional = Professional.objects.select_related("practice_commune").filter(user=actor).first()
     if professional is None:
         raise NotAllowed(
@@ -92,12 +91,6 @@ def _acting_professional(actor) -> Professional:
             code="professional_suspended",
         )
     return professional
-
-
-def _acting_pharmacist_pharmacy(actor, pharmacy_id) -> Pharmacy:
-    if not (actor and actor.is_authenticated and actor.role == Role.PHARMACIST and actor.is_approved):
-        raise NotAllowed(_("Seul un pharmacien de l'officine peut enregistrer une délivrance."))
-    return pharmacy_for_member(actor, pharmacy_id)
 
 
 def eligible_professional(professional_id) -> Professional:
@@ -228,7 +221,7 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, now=None) -> Reservat
     `reserve.once(idempotency_key=...)`: a retry with the same key returns the first option.
     """
     now = now or timezone.now()
-    professional = _acting_professional(actor)
+    professional = acting_professional(actor)
     quantity = clean_quantity(quantity)
     product = active_product(product_code)
     pharmacy = _open_pharmacy(pharmacy_id)
@@ -296,8 +289,9 @@ def reserve(*, actor, pharmacy_id, product_code, quantity, now=None) -> Reservat
     return reservation
 
 
-def _owned_reservation(actor, reservation_id) -> Reservation:
-    professional = _acting_professional(actor)
+def owned_reservation(actor, reservation_id) -> Reservation:
+    """The gate "an option for its professional": another's option is 404, as an unknown one."""
+    professional = acting_professional(actor)
     reservation = Reservation.objects.filter(pk=parse_id(reservation_id), professional=professional).first()
     if reservation is None:
         raise NotFound(_("Option introuvable."), code="unknown_reservation")
@@ -308,7 +302,7 @@ def _owned_reservation(actor, reservation_id) -> Reservation:
 def cancel_reservation(*, actor, reservation_id, now=None) -> Reservation:
     """The professional who put an option cancels it; the held masks go back to the stock."""
     now = now or timezone.now()
-    found = _owned_reservation(actor, reservation_id)
+    found = owned_reservation(actor, reservation_id)
     reservation = Reservation.objects.select_for_update().get(pk=found.pk)
     if reservation.status != ReservationStatus.ACTIVE:
         raise Conflict(
@@ -397,7 +391,9 @@ def dispense(
     every pharmacy. `dispense.once(idempotency_key=...)`: a retry returns the first handover.
     """
     now = now or timezone.now()
-    pharmacy = _acting_pharmacist_pharmacy(actor, pharmacy_id)
+    pharmacy = pharmacist_pharmacy(
+        actor, pharmacy_id, _("Seul un pharmacien de l'officine peut enregistrer une délivrance.")
+    )
     quantity = clean_quantity(quantity)
     if identity_checked is not True:
         raise InvalidInput(
@@ -481,10 +477,7 @@ def add_quota_policy(
     *, actor, profession, product_code, quantity, effective_from: date, region_code=None, note=""
 ) -> QuotaPolicy:
     """ARS staff add a version for their region; administrators for any region or nationally."""
-    if not (
-        actor and actor.is_authenticated and actor.role in (Role.ARS_STAFF, Role.ADMIN) and actor.is_approved
-    ):
-        raise NotAllowed(_("Seuls l'ARS et les administrateurs modifient les quotas."))
+    require_role(actor, ARS, _("Seuls l'ARS et les administrateurs modifient les quotas."))
     if profession not in Profession.values:
         raise InvalidInput(_("Profession inconnue."), code="invalid_profession", field="profession")
     product = active_product(product_code)
@@ -521,10 +514,7 @@ def add_quota_policy(
 
 
 def _ars_actor(actor) -> None:
-    if not (
-        actor and actor.is_authenticated and actor.role in (Role.ARS_STAFF, Role.ADMIN) and actor.is_approved
-    ):
-        raise NotAllowed(_("Seuls l'ARS et les administrateurs gèrent le stock régional."))
+    require_role(actor, ARS, _("Seuls l'ARS et les administrateurs gèrent le stock régional."))
 
 
 def create_shipment(
@@ -585,9 +575,11 @@ def confirm_shipment_receipt(*, actor, shipment_id, now=None) -> Shipment:
     shipment = _locked_shipment(shipment_id)
     if not shipment.pharmacy_id:
         raise NotFound(_("Envoi introuvable."), code="unknown_shipment")
-    if not (actor and actor.is_authenticated and actor.role == Role.PHARMACIST and actor.is_approved):
-        raise NotAllowed(_("Seul un pharmacien de l'officine destinataire peut confirmer la réception."))
-    pharmacy_for_member(actor, shipment.pharmacy_id)
+    pharmacist_pharmacy(
+        actor,
+        shipment.pharmacy_id,
+        _("Seul un pharmacien de l'officine destinataire peut confirmer la réception."),
+    )
     if shipment.is_received:
         raise _already_received(shipment)
     shipment.arrival_movement = declare_arrival(

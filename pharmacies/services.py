@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.hooks import announce_approval
-from accounts.models import AccountStatus, Role
-from accounts.permissions import PHARMACIST, user_may_act_as
+from accounts.models import AccountStatus
+from accounts.permissions import is_admin
 from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gomask.idempotency import AlreadySubmitted, claim_form_token, idempotent  # noqa: F401 (notifications)
@@ -25,7 +25,7 @@ from pharmacies.models import (
     StockLevel,
     StockMovement,
 )
-from pharmacies.selectors import active_product, is_owner, pharmacy_for_member
+from pharmacies.selectors import active_product, is_owner, pharmacist_pharmacy
 from pharmacies.stock import lock_level, lock_levels, record_movement
 from pharmacies.wording import masks
 from territories.geocoding import geocode_address
@@ -119,9 +119,7 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
     )
     if membership is None:
         raise InvalidInput(_("Demande introuvable."), code="not_found")
-    if not (approver.role == Role.ADMIN and approver.is_approved) and not is_owner(
-        approver, membership.pharmacy
-    ):
+    if not is_admin(approver) and not is_owner(approver, membership.pharmacy):
         raise NotAllowed(_("Seul le titulaire de l'officine ou un administrateur peut valider ce compte."))
     now = timezone.now()
     membership.status = MembershipStatus.ACTIVE
@@ -165,9 +163,12 @@ CORRECTABLE_KINDS = {MovementKind.ARRIVAL, MovementKind.INVENTORY_COUNT, Movemen
 
 def _member_pharmacy(actor, pharmacy_id) -> Pharmacy:
     """The pharmacy if `actor` is an approved pharmacist and an active member of it."""
-    if not user_may_act_as(actor, PHARMACIST):
-        raise NotAllowed(_("Seul un pharmacien validé peut déclarer du stock."), code="not_a_pharmacist")
-    return pharmacy_for_member(actor, pharmacy_id)
+    return pharmacist_pharmacy(
+        actor,
+        pharmacy_id,
+        _("Seul un pharmacien validé peut déclarer du stock."),
+        code="not_a_pharmacist",
+    )
 
 
 def _movement(pk: int) -> StockMovement:
