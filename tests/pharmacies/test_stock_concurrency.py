@@ -65,22 +65,26 @@ def test_fifty_parallel_arrivals_and_losses_keep_the_level_equal_to_the_ledger(
     assert losses + refused == 25
 
 
-def test_two_simultaneous_submissions_of_one_form_record_one_arrival(
-    riscle_pharmacist, riscle_pharmacy, products
-):
-    key = str(uuid.uuid4())
+def _six_submissions_of_one_arrival_form(pharmacist, pharmacy, key):
+    """The same arrival form sent six times at once (a double click, a retrying client)."""
 
     def work(_index):
         return declare_arrival.once(
             idempotency_key=key,
-            actor=riscle_pharmacist,
-            pharmacy_id=riscle_pharmacy.pk,
+            actor=pharmacist,
+            pharmacy_id=pharmacy.pk,
             product_code="surgical",
             quantity=50,
             source="national",
         )
 
-    outcomes = _run_in_threads(work, 6)
+    return _run_in_threads(work, 6)
+
+
+def test_two_simultaneous_submissions_of_one_form_record_one_arrival(
+    riscle_pharmacist, riscle_pharmacy, products
+):
+    outcomes = _six_submissions_of_one_arrival_form(riscle_pharmacist, riscle_pharmacy, str(uuid.uuid4()))
     assert [kind for kind, _ in outcomes] == ["ok"] * 6
     # One wrote; the five others queued on the key's row and got its movement back.
     assert sorted(done.replayed for _, done in outcomes) == [False] + [True] * 5
@@ -93,18 +97,7 @@ def test_negative_control_the_same_six_submissions_without_a_key_record_six_arri
     riscle_pharmacist, riscle_pharmacy, products
 ):
     """Without the key's row to queue on, the race above would write every submission."""
-
-    def work(_index):
-        return declare_arrival.once(
-            idempotency_key=None,
-            actor=riscle_pharmacist,
-            pharmacy_id=riscle_pharmacy.pk,
-            product_code="surgical",
-            quantity=50,
-            source="national",
-        )
-
-    outcomes = _run_in_threads(work, 6)
+    outcomes = _six_submissions_of_one_arrival_form(riscle_pharmacist, riscle_pharmacy, None)
     assert [kind for kind, _ in outcomes] == ["ok"] * 6
     assert StockMovement.objects.count() == 6
 
