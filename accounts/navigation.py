@@ -3,17 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-
-
-def is_doctor(user) -> bool:
-    """Only médecins volunteer for solidarity consultations.
-
-    Read through the reverse one-to-one `user.professional`: accounts sits below professionals
-    and imports nothing from it ("medecin" is professionals.models.Profession.MEDECIN).
-    """
-    professional = getattr(user, "professional", None)
-    return professional is not None and professional.profession == "medecin"
-
+from accounts.permissions import is_doctor
 
 # (label, url name) or (label, url name, who among the role sees it).
 NAV_BY_ROLE: dict[str, list[tuple]] = {

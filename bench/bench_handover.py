@@ -10,7 +10,7 @@ pgbench side: the same statements as one handover of the service, one per line (
 each, as pgbench sends them), on a disjoint set of professionals, with the same number of
 clients and duration: the token and its user, the pharmacy with the membership check, the
 professional with their account and commune, the product with the quota policy in force, then
-in one transaction (one commit, as the service) the quota row lock, the idempotency-key lookup,
+in one transaction (one commit, as the service) the idempotency-key claim, the quota row lock,
 the professional's open options (FOR UPDATE), the stock level (FOR UPDATE), the quota usage,
 the level update, the ledger row and the dispensation. The script is printed with --show-sql.
 
@@ -336,7 +336,7 @@ def pgbench_script(*, product_id: int, week, pairs: int) -> tuple[str, int]:
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
-    from distribution.models import Dispensation, QuotaPolicy, Reservation
+    from distribution.models import QuotaPolicy, Reservation
     from pharmacies.models import Pharmacy, Product, StockLevel
     from professionals.models import Professional
     from territories.models import Commune
@@ -368,14 +368,15 @@ def pgbench_script(*, product_id: int, week, pairs: int) -> tuple[str, int]:
         " AND q.profession = :profession AND pd.code = 'surgical' AND pd.is_active"
         " ORDER BY q.region_id ASC NULLS LAST, q.effective_from DESC, q.id DESC LIMIT 1 \\gset",
         "BEGIN;",
+        # gomask.idempotency.once: claim the Idempotency-Key (per actor and kind of write), then lock it.
+        "INSERT INTO gomask_idempotencykey (actor_id, scope, key, fingerprint, result_id, created_at)"
+        " VALUES (:u_id, 'handover', :ikey, md5(:ikey), NULL, now()) ON CONFLICT DO NOTHING;",
+        "SELECT id AS ik, fingerprint AS ik_fp, result_id AS ik_result FROM gomask_idempotencykey"
+        " WHERE actor_id = :u_id AND scope = 'handover' AND key = :ikey FOR UPDATE \\gset",
         # distribution.quotas.lock_quota
         "INSERT INTO distribution_quotausage (professional_id, product_id, period_start)"
         " VALUES (:pro, {product}, {week}) ON CONFLICT (professional_id, product_id, period_start)"
         " DO UPDATE SET period_start = EXCLUDED.period_start RETURNING id;",
-        # A retry with the same Idempotency-Key?
-        f"SELECT {_columns(Dispensation, 'd')} FROM distribution_dispensation d"
-        " WHERE d.dispensed_by_id = :u_id AND d.idempotency_key = :ikey"
-        " ORDER BY d.created_at DESC, d.id DESC LIMIT 1;",
         # The professional's options to fulfil here or to close as expired.
         f"SELECT {_columns(Reservation, 'r')} FROM distribution_reservation r"
         " WHERE r.product_id = {product} AND r.professional_id = :pro AND r.status = 'active'"
@@ -402,8 +403,10 @@ def pgbench_script(*, product_id: int, week, pairs: int) -> tuple[str, int]:
         " RETURNING id AS mv \\gset",
         "INSERT INTO distribution_dispensation (professional_id, pharmacy_id, product_id, quantity,"
         " policy_id, period_start, reservation_id, identity_checked, dispensed_by_id, movement_id,"
-        " created_at, idempotency_key) VALUES (:pro, :ph, {product}, 1, :q_id, {week}, NULL, true,"
-        " :u_id, :mv, now(), :ikey) RETURNING id;",
+        " created_at) VALUES (:pro, :ph, {product}, 1, :q_id, {week}, NULL, true,"
+        " :u_id, :mv, now()) RETURNING id AS dp \\gset",
+        # The key records what the write produced.
+        "UPDATE gomask_idempotencykey SET result_id = :dp WHERE id = :ik;",
         "END;",
     ]
     body = "\n".join(
@@ -479,17 +482,17 @@ PROFILE_LAYERS = [
     ("whole request (WSGI handler)", r"django/core/handlers/wsgi\.py:\d+\(__call__\)"),
     ("  DRF: token authentication (1 query)", r"rest_framework/authentication\.py:\d+\(authenticate\)"),
     ("  DRF: input validation", r"rest_framework/serializers\.py:\d+\(is_valid\)"),
-    ("  services.dispense", r"distribution/services\.py:\d+\(dispense\)"),
+    ("  idempotency key claim (2 statements)", r"gomask/idempotency\.py:\d+\(_claim\)"),
+    ("  services.dispense", r"distribution/services/handovers\.py:\d+\(dispense\)"),
     ("    pharmacy + membership (1 query)", r"pharmacies/selectors\.py:\d+\(pharmacy_for_member\)"),
-    ("    professional (1 query)", r"distribution/services\.py:\d+\(eligible_professional\)"),
-    ("    product + quota policy (1 query)", r"distribution/services\.py:\d+\(_product_and_policy\)"),
+    ("    professional (1 query)", r"distribution/services/policies\.py:\d+\(eligible_professional\)"),
+    ("    product + quota policy (1 query)", r"distribution/services/policies\.py:\d+\(product_and_policy\)"),
     ("    quota row lock (1 statement)", r"distribution/quotas\.py:\d+\(lock_quota\)"),
-    ("    idempotency-key lookup (1 query)", r"distribution/services\.py:\d+\(_replayed_dispensation\)"),
     ("    stock level lock (1 query)", r"pharmacies/stock\.py:\d+\(lock_levels\)"),
     ("    quota usage (1 query)", r"distribution/quotas\.py:\d+\(usage\)"),
     ("    level update + ledger row (2)", r"pharmacies/stock\.py:\d+\(record_movement\)"),
     ("    commit", r"django/db/transaction\.py:\d+\(__exit__\)"),
-    ("  DRF: response serializer", r"distribution/api\.py:\d+\(_created_or_replayed\)"),
+    ("  DRF: response serializer", r"gomask/api\.py:\d+\(created_or_replayed\)"),
     ("  all SQL round trips (psycopg execute)", r"psycopg/cursor\.py:\d+\(execute\)"),
     ("  all ORM query building (as_sql)", r"django/db/models/sql/compiler\.py:\d+\(as_sql\)"),
 ]

@@ -474,14 +474,6 @@ def _doctor_of(user):
     return professional
 
 
-def is_doctor(user) -> bool:
-    try:
-        _doctor_of(user)
-    except NotAllowed:
-        return False
-    return True
-
-
 def volunteer_of(user) -> Volunteer | None:
     professional = _doctor_of(user)
     return Volunteer.objects.filter(professional=professional).first()

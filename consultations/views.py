@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from accounts.permissions import PROFESSIONAL, role_required
+from accounts.permissions import PROFESSIONAL, is_doctor, role_required
 from consultations import alerts, selectors, services, waiting_room
 from consultations.emails import booking_ics as booking_ics_text
 from consultations.forms import (
@@ -371,7 +371,7 @@ def volunteer_home(request):
     """Médecins (validated professional account): their volunteer profile, availability and missions.
 
     Other professionals who coordinate a site are sent to the organisation page."""
-    if not services.is_doctor(request.user) and selectors.is_manager(request.user):
+    if not is_doctor(request.user) and selectors.is_manager(request.user):
         return redirect("consultations:manage_home")
     volunteer = _volunteer_or_403(request.user)
     initial = {"max_days_per_month": settings.VOLUNTEER_MAX_DAYS_PER_MONTH}

@@ -80,6 +80,18 @@ class DashboardFilters:
             query["product"] = self.product.code
         return query
 
+    def sql_conditions(
+        self, *, region="region_id", departement="departement_id", epci="epci_id", product="product_id"
+    ) -> tuple[list[str], list]:
+        """The filter as SQL conditions on the given columns (positional `%s`) and their
+        parameters: the one place every raw query of the dashboards builds its WHERE from."""
+        conditions, params = [f"{region} = %s"], [self.region.pk]
+        for column, chosen in ((departement, self.departement), (epci, self.epci), (product, self.product)):
+            if chosen:
+                conditions.append(f"{column} = %s")
+                params.append(chosen.pk)
+        return conditions, params
+
 
 def default_period(today: date) -> tuple[date, date]:
     """The last four weeks, the current one included."""
@@ -154,16 +166,10 @@ def _rate_weeks(today: date) -> tuple[date, date]:
 def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> list[dict]:
     """Stock on hand now per département and product, and days left at the recent rate."""
     today = today or timezone.localdate()
-    conditions, params = ["ph.region_id = %s", "ph.is_active"], [f.region.pk]
-    if f.departement:
-        conditions.append("ph.departement_id = %s")
-        params.append(f.departement.pk)
-    if f.epci:
-        conditions.append("co.epci_id = %s")
-        params.append(f.epci.pk)
-    if f.product:
-        conditions.append("sl.product_id = %s")
-        params.append(f.product.pk)
+    conditions, params = f.sql_conditions(
+        region="ph.region_id", departement="ph.departement_id", epci="co.epci_id", product="sl.product_id"
+    )
+    conditions.append("ph.is_active")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -217,20 +223,12 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
     """
     today = today or timezone.localdate()
     first, last = _rate_weeks(today)
-    conditions, params = (
-        ["ph.region_id = %(region)s", "ph.is_active", "pr.is_active"],
-        {"region": f.region.pk},
+    conditions, scope = f.sql_conditions(
+        region="ph.region_id", departement="ph.departement_id", epci="co.epci_id", product="pr.id"
     )
-    if f.departement:
-        conditions.append("ph.departement_id = %(departement)s")
-        params["departement"] = f.departement.pk
-    if f.epci:
-        conditions.append("co.epci_id = %(epci)s")
-        params["epci"] = f.epci.pk
-    if f.product:
-        conditions.append("pr.id = %(product)s")
-        params["product"] = f.product.pk
-    params.update({"first": first, "last": last})
+    conditions += ["ph.is_active", "pr.is_active"]
+    # The rate's subquery comes first in the statement, then the filter's conditions.
+    params = [f.region.pk, first, last, *scope]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -244,7 +242,7 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
             LEFT JOIN (
                 SELECT pharmacy_id, product_id, sum(dispensed) AS dispensed
                 FROM dashboards_pharmacyweek
-                WHERE region_id = %(region)s AND week_start BETWEEN %(first)s AND %(last)s
+                WHERE region_id = %s AND week_start BETWEEN %s AND %s
                 GROUP BY pharmacy_id, product_id
             ) rate ON rate.pharmacy_id = ph.id AND rate.product_id = pr.id
             WHERE {" AND ".join(conditions)}
@@ -400,16 +398,7 @@ def _served_rows(f: DashboardFilters, *, month_columns: str, week_columns: str) 
     """The served professionals of the period as one UNION ALL: ServedMonth for the whole month
     buckets, ServedWeek for the weeks at the edges (a partition of the period's weeks, so sums
     and distinct counts over it equal those over ServedWeek alone). Portable SQL."""
-    conditions, scope = ["region_id = %s"], [f.region.pk]
-    if f.departement:
-        conditions.append("departement_id = %s")
-        scope.append(f.departement.pk)
-    if f.epci:
-        conditions.append("epci_id = %s")
-        scope.append(f.epci.pk)
-    if f.product:
-        conditions.append("product_id = %s")
-        scope.append(f.product.pk)
+    conditions, scope = f.sql_conditions()
     where = " AND ".join(conditions)
     refreshed_at = freshness()[WEEKLY]
     current_week = week_start_of(refreshed_at) if refreshed_at else None

@@ -1,13 +1,14 @@
 """REST API of the distribution app; the same services as the pages.
 
-POSTs that create an option or a handover accept an `Idempotency-Key` header: a retry with
-the same key returns the first result (200 instead of 201, same id) and counts once; the same
-key with a different body is refused (409, code `idempotency_key_reused`).
+POSTs that create an option or a handover accept an `Idempotency-Key` header (one contract for
+every write, gomask.idempotency): a retry with the same key returns the first result (200 instead
+of 201, same id) and counts once; the same key with a different body is refused (409, code
+`idempotency_key_reused`).
 """
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,16 +18,10 @@ from accounts.permissions import ARS, PHARMACIST, PROFESSIONAL, HasRole
 from distribution import selectors, services
 from distribution.forms import QUANTITY_ERRORS
 from distribution.models import MAX_QUANTITY, Dispensation, QuotaPolicy, Reservation, ReservationStatus
+from gomask.api import IDEMPOTENCY_KEY_HEADER, created_or_replayed, idempotency_key
 from gomask.errors import NotAllowed
 from pharmacies.selectors import pharmacies_of
 from professionals.models import Profession
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    name="Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="Clé unique par demande (UUID conseillé) : une nouvelle tentative ne compte qu'une fois.",
-)
 
 
 def quantity_field(minimum=1):
@@ -135,11 +130,6 @@ class QuotaStatusSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
 
 
-def _created_or_replayed(instance, serializer_class) -> Response:
-    code = status.HTTP_200_OK if getattr(instance, "replayed", False) else status.HTTP_201_CREATED
-    return Response(serializer_class(instance).data, status=code)
-
-
 class ReservationListCreate(generics.ListAPIView):
     """Professionals: list my options (GET); put an option (POST, Idempotency-Key header)."""
 
@@ -155,19 +145,19 @@ class ReservationListCreate(generics.ListAPIView):
     @extend_schema(
         request=ReservationInputSerializer,
         responses={201: ReservationSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
     )
     def post(self, request):
         data = ReservationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reservation = services.reserve(
+        done = services.reserve.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             pharmacy_id=data.validated_data["pharmacy"],
             product_code=data.validated_data["product"],
             quantity=data.validated_data["quantity"],
-            idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        return _created_or_replayed(reservation, ReservationSerializer)
+        return created_or_replayed(done, ReservationSerializer(done.value).data)
 
 
 class ReservationCancel(APIView):
@@ -195,21 +185,21 @@ class DispensationListCreate(generics.ListAPIView):
     @extend_schema(
         request=DispensationInputSerializer,
         responses={201: DispensationSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
     )
     def post(self, request):
         data = DispensationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dispensation = services.dispense(
+        done = services.dispense.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             pharmacy_id=data.validated_data["pharmacy"],
             professional_id=data.validated_data["professional"],
             product_code=data.validated_data["product"],
             quantity=data.validated_data["quantity"],
             identity_checked=data.validated_data["identity_checked"],
-            idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        return _created_or_replayed(dispensation, DispensationSerializer)
+        return created_or_replayed(done, DispensationSerializer(done.value).data)
 
 
 class MyQuota(APIView):

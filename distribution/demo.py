@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from distribution import services
-from distribution.models import CareSite, CareSiteKind, Shipment
+from distribution.models import CareSite, CareSiteKind, Dispensation, Shipment
 from distribution.quotas import ensure_default_quota_policies
 from gomask.errors import DomainError
 from pharmacies.demo import DEMO_PHARMACY_FINESS
@@ -63,11 +63,13 @@ def _care_sites() -> list[CareSite]:
 
 
 def _nurse_history() -> None:
-    """Two past handovers and an active option for infirmiere@demo.gomask.fr (keys make it idempotent)."""
+    """Two past handovers and an active option for infirmiere@demo.gomask.fr (once: idempotent)."""
     nurse = User.objects.filter(email="infirmiere@demo.gomask.fr").first()
     pharmacist = User.objects.filter(email="pharmacien@demo.gomask.fr").first()
     pharmacy = Pharmacy.objects.filter(finess=DEMO_PHARMACY_FINESS).first()
     if not (nurse and pharmacist and pharmacy and hasattr(nurse, "professional")):
+        return
+    if Dispensation.objects.filter(professional=nurse.professional, dispensed_by=pharmacist).exists():
         return
     now = timezone.now()
     try:
@@ -79,7 +81,6 @@ def _nurse_history() -> None:
                 product_code="surgical",
                 quantity=quantity,
                 identity_checked=True,
-                idempotency_key=f"demo-handover-{weeks_ago}",
                 now=now - timedelta(weeks=weeks_ago),
             )
         services.reserve(
@@ -87,7 +88,6 @@ def _nurse_history() -> None:
             pharmacy_id=pharmacy.pk,
             product_code="surgical",
             quantity=6,
-            idempotency_key="demo-option",
         )
     except DomainError:
         # Not enough demo stock or an option already there: the demo stays usable without them.

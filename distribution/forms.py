@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from distribution.models import MAX_QUANTITY, CareSite, ShipmentSource
-from distribution.services import new_idempotency_key
+from gomask.idempotency import IdempotentForm
 from pharmacies.wording import masks, pharmacy_label
 from professionals.models import Profession
 from territories.forms import PlaceField
@@ -27,17 +27,6 @@ def quantity_field(label, *, minimum=1, **kwargs):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
         **kwargs,
     )
-
-
-class IdempotentForm(forms.Form):
-    """A hidden one-time key: a double-clicked submit is recorded once."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_idempotency_key())
 
 
 def product_choices(products):

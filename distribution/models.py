@@ -129,7 +129,6 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(_("posée le"), default=timezone.now)
     expires_at = models.DateTimeField(_("expire le"))
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -161,11 +160,6 @@ class Reservation(models.Model):
                 fields=["professional", "pharmacy", "product"],
                 condition=Q(status="active"),
                 name="one_active_reservation_per_pharmacy_product",
-            ),
-            models.UniqueConstraint(
-                fields=["professional", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
-                name="reservation_idempotency_key_unique",
             ),
         ]
 
@@ -211,7 +205,6 @@ class Dispensation(models.Model):
         "pharmacies.StockMovement", on_delete=models.PROTECT, related_name="dispensation"
     )
     created_at = models.DateTimeField(_("délivrée le"), default=timezone.now, db_index=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
 
     class Meta:
         verbose_name = _("délivrance")
@@ -227,11 +220,6 @@ class Dispensation(models.Model):
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
             ),
             models.CheckConstraint(name="dispensation_identity_checked", condition=Q(identity_checked=True)),
-            models.UniqueConstraint(
-                fields=["dispensed_by", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
-                name="dispensation_idempotency_key_unique",
-            ),
         ]
 
     def __str__(self):

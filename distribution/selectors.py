@@ -14,13 +14,10 @@ from distribution.models import CareSite, Dispensation, QuotaPolicy, Reservation
 from gomask.errors import InvalidInput
 from gomask.text import normalise_for_search
 from pharmacies.models import Pharmacy, Product, StockLevel
+from pharmacies.selectors import active_products
 from professionals.models import Professional, Referencing
 from professionals.services import clean_professional_identifier
 from territories.geo import bounding_box, haversine_km
-
-
-def active_products() -> list[Product]:
-    return list(Product.objects.filter(is_active=True).order_by("code"))
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,16 @@ from distribution.forms import (
     ShipmentForm,
 )
 from distribution.models import MAX_QUANTITY
+from gomask import clock
 from gomask.errors import Conflict, DomainError, InvalidInput
 from gomask.middleware import refuse_on_form
-from pharmacies.selectors import band_label, nearest_pharmacies_with_stock, pharmacies_of, pharmacy_for_member
+from pharmacies.selectors import (
+    active_products,
+    band_label,
+    nearest_pharmacies_with_stock,
+    pharmacies_of,
+    pharmacy_for_member,
+)
 from pharmacies.wording import masks
 from professionals.models import Professional
 
@@ -65,7 +72,7 @@ def quota_policies(request):
 @role_required(*ARS)
 def quota_policy_create(request):
     """ARS staff add a version for their region; administrators for a region or nationally."""
-    products = selectors.active_products()
+    products = active_products()
     form = QuotaPolicyForm(request.POST or None, user=request.user, products=products)
     status = 200
     if request.method == "POST":
@@ -113,7 +120,7 @@ def shipment_create(request):
     from pharmacies.services import registered_pharmacy
 
     care_sites = selectors.care_sites_visible_to(request.user)
-    form = ShipmentForm(request.POST or None, care_sites=care_sites, products=selectors.active_products())
+    form = ShipmentForm(request.POST or None, care_sites=care_sites, products=active_products())
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -240,15 +247,16 @@ def counter_professional(request, professional_id: int):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                dispensation = services.dispense(
+                # A repeat of the same form (its key) gets the first handover back: same message.
+                dispensation = services.dispense.once(
+                    idempotency_key=data["idempotency_key"],
                     actor=request.user,
                     pharmacy_id=pharmacy.pk,
                     professional_id=professional.pk,
                     product_code=data["product"],
                     quantity=data["quantity"],
                     identity_checked=data["identity_checked"],
-                    idempotency_key=data["idempotency_key"],
-                )
+                ).value
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:
@@ -260,8 +268,6 @@ def counter_professional(request, professional_id: int):
                     "handed": masks(dispensation.quantity, dispensation.product),
                     "name": professional.full_name,
                 }
-                if dispensation.replayed:
-                    text = _("Cette délivrance était déjà enregistrée (envoi en double ignoré).")
                 messages.success(request, text)
                 url = reverse("distribution:counter_professional", args=[professional.pk])
                 return redirect(f"{url}?pharmacie={pharmacy.pk}")
@@ -357,13 +363,13 @@ def reserve(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                reservation = services.reserve(
+                reservation = services.reserve.once(
+                    idempotency_key=data["idempotency_key"],
                     actor=request.user,
                     pharmacy_id=data["pharmacy"],
                     product_code=data["product"],
                     quantity=data["quantity"],
-                    idempotency_key=data["idempotency_key"],
-                )
+                ).value
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:
@@ -373,7 +379,7 @@ def reserve(request):
                     % {
                         "quantity": masks(reservation.quantity, reservation.product),
                         "pharmacy": reservation.pharmacy.name,
-                        "expires": _local(reservation.expires_at),
+                        "expires": clock.format_datetime(reservation.expires_at),
                     },
                 )
                 return redirect("distribution:my_reservations")
@@ -396,12 +402,6 @@ def reserve(request):
         },
         status=status,
     )
-
-
-def _local(moment) -> str:
-    from django.utils import timezone
-
-    return timezone.localtime(moment).strftime(_("%d/%m/%Y à %H:%M"))
 
 
 @role_required(*PROFESSIONAL)

@@ -384,8 +384,8 @@ GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 30 * 24 * 3600, minim
 RESERVATION_HOLD = timedelta(hours=env_int("RESERVATION_HOLD_HOURS", 48, minimum=1))
 # Options past their expiry release their stock (distribution app), every 5 minutes.
 # One-time form tokens (double-submit guard of the stock pages) are forgotten after a week.
-CELERY_BEAT_SCHEDULE["pharmacies-purge-form-tokens"] = {
-    "task": "pharmacies.tasks.purge_form_submissions",
+CELERY_BEAT_SCHEDULE["kernel-purge-idempotency-keys"] = {
+    "task": "gomask.tasks.purge_idempotency_keys",
     "schedule": timedelta(hours=6),
 }
 CELERY_BEAT_SCHEDULE["distribution-expire-reservations"] = {

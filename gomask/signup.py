@@ -5,15 +5,15 @@ above them all (accounts sits below both and imports neither; docs/architecture.
 """
 
 from django import forms
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountStatus, Role
+from accounts.models import Role
 from gomask.errors import DomainError
 from gomask.phones import normalise_phone
-from pharmacies.services import registered_pharmacy, request_membership
+from gomask.services import complete_signup
+from pharmacies.services import registered_pharmacy
 from professionals.models import Profession
-from professionals.services import available_professional_identifier, register_professional
+from professionals.services import available_professional_identifier
 from territories.forms import CommuneField
 
 SIGNUP_ROLES = [
@@ -78,29 +78,18 @@ class SignupForm(forms.Form):
                     self.add_error("finess", str(exc.message))
         return data
 
-    @transaction.atomic
     def signup(self, request, user):
+        """Called by allauth once the account exists: the write is one service."""
         data = self.cleaned_data
-        role = data["account_type"]
-        user.first_name = data["first_name"].strip()
-        user.last_name = data["last_name"].strip()
-        user.phone = data.get("phone", "")
-        user.role = role
-        user.status = (
-            AccountStatus.PENDING if role in {Role.PHARMACIST, Role.PROFESSIONAL} else AccountStatus.ACTIVE
+        complete_signup(
+            user=user,
+            role=data["account_type"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data.get("phone", ""),
+            profession=data.get("profession", ""),
+            identifier=data.get("identifier", ""),
+            practice_commune=data.get("practice_commune"),
+            practice_address=data.get("practice_address", ""),
+            finess=data.get("finess", ""),
         )
-        user.save()
-        if role == Role.PROFESSIONAL:
-            register_professional(
-                user=user,
-                identifier=data["identifier"],
-                profession=data["profession"],
-                first_name=user.first_name,
-                last_name=user.last_name,
-                practice_commune=data["practice_commune"],
-                practice_address=data.get("practice_address", ""),
-                phone=user.phone,
-                email=user.email,
-            )
-        elif role == Role.PHARMACIST:
-            request_membership(user=user, finess=data["finess"])

@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from email.mime.text import MIMEText
 
@@ -64,7 +65,27 @@ CLAIM_COLUMNS = [
 ]
 
 
-def claim_many(delivery_ids) -> list[dict]:
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """One outbox row taken for sending by this worker (`claim_token` proves the claim is ours)."""
+
+    id: int
+    kind: str
+    channel: str
+    delivery_key: str
+    address: str
+    subject: str
+    body: str
+    url: str
+    user_id: int | None
+    professional_id: int | None
+    attempts: int
+    recovered: bool
+    attachments: list
+    claim_token: uuid.UUID | None
+
+
+def claim_many(delivery_ids) -> list[ClaimedDelivery]:
     """Atomically take the rows of `delivery_ids` that are ours to send (pending and due, or
     claimed by a worker that died more than NOTIFICATIONS_CLAIM_TIMEOUT ago)."""
     delivery_ids = [int(pk) for pk in delivery_ids]
@@ -79,24 +100,25 @@ def claim_many(delivery_ids) -> list[dict]:
             sql, [token.hex if connection.vendor == "sqlite" else token, now, now, *delivery_ids, now, stale]
         )
         rows = cursor.fetchall()
-    claimed = [dict(zip(CLAIM_COLUMNS, row, strict=True)) for row in rows]
-    for row in claimed:
-        row["claim_token"] = token
+    claimed = []
+    for values in rows:
+        row = dict(zip(CLAIM_COLUMNS, values, strict=True))
         if isinstance(row["attachments"], str | bytes):  # raw JSON from the cursor
             row["attachments"] = json.loads(row["attachments"])
-    return sorted(claimed, key=lambda row: row["id"])
+        claimed.append(ClaimedDelivery(**row, claim_token=token))
+    return sorted(claimed, key=lambda row: row.id)
 
 
-def claim(delivery_id: int) -> dict | None:
+def claim(delivery_id: int) -> ClaimedDelivery | None:
     """Atomically take one row for sending; None if it is not ours to send (done, claimed, not due)."""
     claimed = claim_many([delivery_id])
     return claimed[0] if claimed else None
 
 
-def _mark_sent(claimed: dict) -> bool:
+def _mark_sent(claimed: ClaimedDelivery) -> bool:
     now = timezone.now()
     return bool(
-        Delivery.objects.filter(pk=claimed["id"], claim_token=claimed["claim_token"]).update(
+        Delivery.objects.filter(pk=claimed.id, claim_token=claimed.claim_token).update(
             status=DeliveryStatus.SENT, sent_at=now, claim_token=None, last_error="", updated_at=now
         )
     )
@@ -108,12 +130,12 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, 3600))
 
 
-def _mark_failed(claimed: dict, error: Exception) -> None:
+def _mark_failed(claimed: ClaimedDelivery, error: Exception) -> None:
     now = timezone.now()
-    final = claimed["attempts"] >= settings.NOTIFICATIONS_MAX_ATTEMPTS
-    Delivery.objects.filter(pk=claimed["id"], claim_token=claimed["claim_token"]).update(
+    final = claimed.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+    Delivery.objects.filter(pk=claimed.id, claim_token=claimed.claim_token).update(
         status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
-        next_attempt_at=now + retry_delay(claimed["attempts"]),
+        next_attempt_at=now + retry_delay(claimed.attempts),
         last_error=f"{error.__class__.__name__}: {error}"[:2000],
         claim_token=None,
         enqueued_at=None,
@@ -121,8 +143,8 @@ def _mark_failed(claimed: dict, error: Exception) -> None:
     )
     logger.warning(
         "Delivery %s failed (attempt %s%s): %s",
-        claimed["delivery_key"],
-        claimed["attempts"],
+        claimed.delivery_key,
+        claimed.attempts,
         ", giving up" if final else "",
         error,
     )
@@ -132,24 +154,24 @@ def _message_id(key: str) -> str:
     return f"<{key.replace(':', '.')}@gomask.notifications>"
 
 
-def _send_email(claimed: dict, mail_connection) -> None:
-    lines = [claimed["body"]]
-    if claimed["url"]:
-        lines += ["", absolute(claimed["url"])]
-    headers = {"Message-ID": _message_id(claimed["delivery_key"])}
-    if claimed["professional_id"]:
-        link = unsubscribe_url(professional_id=claimed["professional_id"], channel=Channel.EMAIL)
+def _send_email(claimed: ClaimedDelivery, mail_connection) -> None:
+    lines = [claimed.body]
+    if claimed.url:
+        lines += ["", absolute(claimed.url)]
+    headers = {"Message-ID": _message_id(claimed.delivery_key)}
+    if claimed.professional_id:
+        link = unsubscribe_url(professional_id=claimed.professional_id, channel=Channel.EMAIL)
         lines += ["", "—", _("Ne plus recevoir ces messages par e-mail : %(link)s") % {"link": link}]
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMessage(
-        subject=claimed["subject"],
+        subject=claimed.subject,
         body="\n".join(lines),
-        to=[claimed["address"]],
+        to=[claimed.address],
         headers=headers,
         connection=mail_connection,
     )
-    for attachment in claimed.get("attachments") or []:
+    for attachment in claimed.attachments or []:
         message.attach(_attachment_part(attachment))
     message.send()
 
@@ -167,22 +189,22 @@ def _attachment_part(attachment: dict) -> MIMEText:
     return part
 
 
-def _send_sms(claimed: dict, sms_backend) -> None:
-    text = claimed["subject"] if not claimed["url"] else f"{claimed['subject']} {absolute(claimed['url'])}"
-    sms_backend.send(to=claimed["address"], body=text[:480], key=claimed["delivery_key"])
+def _send_sms(claimed: ClaimedDelivery, sms_backend) -> None:
+    text = claimed.subject if not claimed.url else f"{claimed.subject} {absolute(claimed.url)}"
+    sms_backend.send(to=claimed.address, body=text[:480], key=claimed.delivery_key)
 
 
-def _deliver_portal(claimed: dict) -> bool:
+def _deliver_portal(claimed: ClaimedDelivery) -> bool:
     with transaction.atomic():
         if not _mark_sent(claimed):
             return False
         Notification.objects.create(
-            user_id=claimed["user_id"],
-            delivery_id=claimed["id"],
-            kind=claimed["kind"],
-            title=claimed["subject"],
-            body=claimed["body"],
-            url=claimed["url"],
+            user_id=claimed.user_id,
+            delivery_id=claimed.id,
+            kind=claimed.kind,
+            title=claimed.subject,
+            body=claimed.body,
+            url=claimed.url,
         )
     return True
 
@@ -216,50 +238,46 @@ class _Senders:
             self._mail = None
 
 
-def _accepted_before(claimed: dict, senders: _Senders) -> bool:
+def _accepted_before(claimed: ClaimedDelivery, senders: _Senders) -> bool:
     """For a row taken over from a dead worker: did the provider already accept it?
 
     Backends that can look a message up by its reference (`already_accepted(key)`) say so
     and the message is not sent again; others (plain SMTP) resend it with the same
     Message-ID, which receiving systems use to recognise the copy.
     """
-    if not claimed.get("recovered"):
+    if not claimed.recovered:
         return False
-    backend = senders.mail if claimed["channel"] == Channel.EMAIL else senders.sms
+    backend = senders.mail if claimed.channel == Channel.EMAIL else senders.sms
     lookup = getattr(backend, "already_accepted", None)
     if lookup is None:
         return False
-    key = (
-        _message_id(claimed["delivery_key"])
-        if claimed["channel"] == Channel.EMAIL
-        else claimed["delivery_key"]
-    )
+    key = _message_id(claimed.delivery_key) if claimed.channel == Channel.EMAIL else claimed.delivery_key
     return bool(lookup(key))
 
 
-def send_claimed(claimed: dict, senders: _Senders) -> bool:
+def send_claimed(claimed: ClaimedDelivery, senders: _Senders) -> bool:
     """Send one claimed row and mark it; a failure is recorded for a later retry. True if sent."""
-    if claimed["channel"] != Channel.PORTAL and _accepted_before(claimed, senders):
+    if claimed.channel != Channel.PORTAL and _accepted_before(claimed, senders):
         logger.info(
             "Delivery %s had been accepted before its worker died: marked, not resent",
-            claimed["delivery_key"],
+            claimed.delivery_key,
         )
         _mark_sent(claimed)
         return True
     try:
-        if claimed["channel"] == Channel.PORTAL:
+        if claimed.channel == Channel.PORTAL:
             return _deliver_portal(claimed)
-        if claimed["channel"] == Channel.EMAIL:
+        if claimed.channel == Channel.EMAIL:
             _send_email(claimed, senders.mail)
         else:
             _send_sms(claimed, senders.sms)
     except Exception as exc:  # noqa: BLE001 - any failure of one recipient is recorded, never raised
-        if claimed["channel"] == Channel.EMAIL:
+        if claimed.channel == Channel.EMAIL:
             senders.close()  # a broken SMTP session must not poison the next recipients
         _mark_failed(claimed, exc)
         return False
     if not _mark_sent(claimed):
-        logger.warning("Delivery %s was re-claimed while being sent", claimed["delivery_key"])
+        logger.warning("Delivery %s was re-claimed while being sent", claimed.delivery_key)
     return True
 
 

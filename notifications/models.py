@@ -36,6 +36,7 @@ class DeliveryKind(models.TextChoices):
     WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
     # CPTS crisis console (crisis app): a professional is asked to reinforce.
     REINFORCEMENT_REQUEST = "reinforcement", _("Demande de renfort")
+    ACCOUNT_APPROVED = "account_approved", _("Compte validé")
 
 
 class DeliveryStatus(models.TextChoices):

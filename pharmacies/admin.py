@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from gomask.admin_helpers import ReadOnlyAdmin
-from pharmacies.models import FormSubmission, Pharmacy, PharmacyMembership, Product, StockLevel, StockMovement
+from pharmacies.models import Pharmacy, PharmacyMembership, Product, StockLevel, StockMovement
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,9 +50,3 @@ class StockMovementAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "source", "product"]
     search_fields = ["pharmacy__finess", "pharmacy__name"]
     date_hierarchy = "created_at"
-
-
-@admin.register(FormSubmission)
-class FormSubmissionAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "token"]
-    search_fields = ["actor__email"]

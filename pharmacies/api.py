@@ -1,8 +1,9 @@
 """Stock API: the same services as the pharmacist's pages, errors as JSON {code, message}.
 
-Pharmacists act only for their own officines (someone else's id -> 403). POSTs accept an
-optional `Idempotency-Key` header (a UUID): a retried request with the same key records
-nothing more and answers 409 `already_submitted`.
+Pharmacists act only for their own officines (someone else's id -> 403). POSTs that record a
+movement accept an `Idempotency-Key` header (gomask.idempotency): a retried request with the same
+key records nothing more and gets the first result back (200 instead of 201); the same key with
+another body is refused (409, `idempotency_key_reused`).
 """
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import HasRole
+from gomask.api import IDEMPOTENCY_KEY_HEADER, created_or_replayed, idempotency_key
 from gomask.errors import InvalidInput
 from pharmacies import selectors, services
 from pharmacies.serializers import (
@@ -40,18 +42,7 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="Introuvable"),
     409: OpenApiResponse(ErrorSerializer, description="Stock insuffisant, déjà envoyé, déjà corrigé"),
 }
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="UUID choisi par le client : une requête rejouée avec la même clé n'enregistre rien de plus.",
-)
 PHARMACIST_ONLY = [HasRole.of(Role.PHARMACIST)]
-
-
-def _idempotency_key(request):
-    return request.headers.get("Idempotency-Key") or None
 
 
 def _valid(serializer_class, data) -> dict:
@@ -106,12 +97,13 @@ class ArrivalView(APIView):
 
     @extend_schema(
         request=ArrivalInputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: MovementSerializer, **ERRORS},
     )
     def post(self, request, pharmacy_id: int):
         data = _valid(ArrivalInputSerializer, request.data)
-        movement = services.declare_arrival(
+        done = services.declare_arrival.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             pharmacy_id=pharmacy_id,
             product_code=data["product"],
@@ -119,9 +111,8 @@ class ArrivalView(APIView):
             unit=data["unit"],
             source=data["source"],
             note=data["note"],
-            form_token=_idempotency_key(request),
         )
-        return Response(MovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return created_or_replayed(done, MovementSerializer(done.value).data)
 
 
 class InventoryCountView(APIView):
@@ -131,19 +122,19 @@ class InventoryCountView(APIView):
 
     @extend_schema(
         request=InventoryCountInputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: MovementSerializer, **ERRORS},
     )
     def post(self, request, pharmacy_id: int):
         data = _valid(InventoryCountInputSerializer, request.data)
-        movement = services.declare_inventory_count(
+        done = services.declare_inventory_count.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             pharmacy_id=pharmacy_id,
             product_code=data["product"],
             counted=data["counted"],
-            form_token=_idempotency_key(request),
         )
-        return Response(MovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return created_or_replayed(done, MovementSerializer(done.value).data)
 
 
 class LossView(APIView):
@@ -153,20 +144,20 @@ class LossView(APIView):
 
     @extend_schema(
         request=LossInputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: MovementSerializer, **ERRORS},
     )
     def post(self, request, pharmacy_id: int):
         data = _valid(LossInputSerializer, request.data)
-        movement = services.declare_loss(
+        done = services.declare_loss.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             pharmacy_id=pharmacy_id,
             product_code=data["product"],
             quantity=data["quantity"],
             reason=data["reason"],
-            form_token=_idempotency_key(request),
         )
-        return Response(MovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return created_or_replayed(done, MovementSerializer(done.value).data)
 
 
 class TransferView(APIView):
@@ -176,20 +167,20 @@ class TransferView(APIView):
 
     @extend_schema(
         request=TransferInputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: MovementSerializer(many=True), **ERRORS},
     )
     def post(self, request, pharmacy_id: int):
         data = _valid(TransferInputSerializer, request.data)
-        movements = services.transfer_stock(
+        done = services.transfer_stock.once(
+            idempotency_key=idempotency_key(request),
             actor=request.user,
             from_pharmacy_id=pharmacy_id,
             to_pharmacy_id=data["to_pharmacy"],
             product_code=data["product"],
             quantity=data["quantity"],
-            form_token=_idempotency_key(request),
         )
-        return Response(MovementSerializer(movements, many=True).data, status=status.HTTP_201_CREATED)
+        return created_or_replayed(done, MovementSerializer(done.value, many=True).data)
 
 
 class CorrectionView(APIView):

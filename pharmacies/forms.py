@@ -1,12 +1,12 @@
 """Input shape of the pharmacist's stock forms; the rules live in pharmacies.services."""
 
 import json
-import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gomask.cleaning import MAX_QUANTITY
+from gomask.idempotency import IdempotentForm
 from pharmacies.models import ArrivalSource
 from pharmacies.selectors import active_products
 from pharmacies.services import Unit
@@ -23,14 +23,7 @@ class ProductField(forms.ChoiceField):
         super().__init__(choices=product_choices, **kwargs)
 
 
-class OneTimeForm(forms.Form):
-    """A form carrying a fresh one-time token: a double-clicked submit is recorded once
-    (see pharmacies.services.claim_form_token)."""
-
-    form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-
-
-class ArrivalForm(OneTimeForm):
+class ArrivalForm(IdempotentForm):
     product = ProductField()
     quantity = forms.IntegerField(label=_("Quantité reçue"), min_value=1, max_value=MAX_QUANTITY)
     unit = forms.ChoiceField(label=_("Unité"), choices=Unit.choices, initial=Unit.MASK)
@@ -59,7 +52,7 @@ class ArrivalForm(OneTimeForm):
             self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
 
-class InventoryCountForm(OneTimeForm):
+class InventoryCountForm(IdempotentForm):
     product = ProductField()
     counted = forms.IntegerField(
         label=_("Masques comptés en rayon"),
@@ -69,13 +62,13 @@ class InventoryCountForm(OneTimeForm):
     )
 
 
-class LossForm(OneTimeForm):
+class LossForm(IdempotentForm):
     product = ProductField()
     quantity = forms.IntegerField(label=_("Masques perdus ou abîmés"), min_value=1, max_value=MAX_QUANTITY)
     reason = forms.CharField(label=_("Motif"), max_length=255)
 
 
-class TransferForm(OneTimeForm):
+class TransferForm(IdempotentForm):
     product = ProductField()
     quantity = forms.IntegerField(label=_("Masques à transférer"), min_value=1, max_value=MAX_QUANTITY)
     destination_finess = forms.CharField(

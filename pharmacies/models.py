@@ -214,22 +214,3 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.on_hand_delta:+d} — {self.pharmacy}"
-
-
-class FormSubmission(models.Model):
-    """A one-time token carried by a stock form, used up in the transaction of its movement.
-
-    A double-clicked submit (or a retried API call with the same key) finds the token taken
-    and records nothing more; if the movement fails, the token is released with it.
-    """
-
-    token = models.UUIDField(primary_key=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("formulaire envoyé")
-        verbose_name_plural = _("formulaires envoyés")
-
-    def __str__(self):
-        return str(self.token)

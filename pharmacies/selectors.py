@@ -3,6 +3,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.permissions import PHARMACIST, require_role
 from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed, NotFound
 from pharmacies.models import (
@@ -40,6 +41,13 @@ def pharmacy_for_member(user, pharmacy_id) -> Pharmacy:
     if not pharmacy.is_member:
         raise NotAllowed(_("Vous n'êtes pas pharmacien de cette officine."), code="not_your_pharmacy")
     return pharmacy
+
+
+def pharmacist_pharmacy(user, pharmacy_id, message, *, code=None) -> Pharmacy:
+    """The gate "the pharmacy of a member" for services: an approved pharmacist (else `message`,
+    403) who is an active member of `pharmacy_id` (else 403 `not_your_pharmacy`, or 404)."""
+    require_role(user, PHARMACIST, message, code=code)
+    return pharmacy_for_member(user, pharmacy_id)
 
 
 def is_active_member(user, pharmacy: Pharmacy) -> bool:

@@ -1,23 +1,22 @@
-import uuid
 from datetime import timedelta
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import AccountStatus, Role
-from accounts.permissions import PHARMACIST, user_may_act_as
-from accounts.services import announce_approval
+from accounts.hooks import announce_approval
+from accounts.models import AccountStatus
+from accounts.permissions import is_admin
 from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.idempotency import AlreadySubmitted, claim_form_token, idempotent  # noqa: F401 (notifications)
 from gomask.identifiers import validate_finess
 from gomask.locks import retry_on_contention
 from gomask.phones import clean_phone
 from pharmacies.hooks import announce_arrival
 from pharmacies.models import (
     ArrivalSource,
-    FormSubmission,
     MembershipStatus,
     MovementKind,
     Pharmacy,
@@ -26,7 +25,7 @@ from pharmacies.models import (
     StockLevel,
     StockMovement,
 )
-from pharmacies.selectors import active_product, is_owner, pharmacy_for_member
+from pharmacies.selectors import active_product, is_owner, pharmacist_pharmacy
 from pharmacies.stock import lock_level, lock_levels, record_movement
 from pharmacies.wording import masks
 from territories.geocoding import geocode_address
@@ -120,9 +119,7 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
     )
     if membership is None:
         raise InvalidInput(_("Demande introuvable."), code="not_found")
-    if not (approver.role == Role.ADMIN and approver.is_approved) and not is_owner(
-        approver, membership.pharmacy
-    ):
+    if not is_admin(approver) and not is_owner(approver, membership.pharmacy):
         raise NotAllowed(_("Seul le titulaire de l'officine ou un administrateur peut valider ce compte."))
     now = timezone.now()
     membership.status = MembershipStatus.ACTIVE
@@ -135,7 +132,7 @@ def approve_membership(*, approver, membership_id: int) -> PharmacyMembership:
         user.approved_by = approver
         user.approved_at = now
         user.save(update_fields=["status", "approved_by", "approved_at"])
-        announce_approval(user.pk)
+        announce_approval(user)
     return membership
 
 
@@ -159,13 +156,6 @@ class PossibleDuplicate(Conflict):
 DUPLICATE_ARRIVAL_WINDOW = timedelta(minutes=10)
 
 
-class AlreadySubmitted(Conflict):
-    code = "already_submitted"
-    default_message = gettext_lazy(
-        "Ce formulaire a déjà été envoyé : la déclaration n'a été enregistrée qu'une fois."
-    )
-
-
 # Kinds a pharmacist may correct: the others belong to a reservation, a handover or
 # another pharmacy's ledger, and are undone by their own service.
 CORRECTABLE_KINDS = {MovementKind.ARRIVAL, MovementKind.INVENTORY_COUNT, MovementKind.ADJUSTMENT}
@@ -173,42 +163,38 @@ CORRECTABLE_KINDS = {MovementKind.ARRIVAL, MovementKind.INVENTORY_COUNT, Movemen
 
 def _member_pharmacy(actor, pharmacy_id) -> Pharmacy:
     """The pharmacy if `actor` is an approved pharmacist and an active member of it."""
-    if not user_may_act_as(actor, PHARMACIST):
-        raise NotAllowed(_("Seul un pharmacien validé peut déclarer du stock."), code="not_a_pharmacist")
-    return pharmacy_for_member(actor, pharmacy_id)
+    return pharmacist_pharmacy(
+        actor,
+        pharmacy_id,
+        _("Seul un pharmacien validé peut déclarer du stock."),
+        code="not_a_pharmacist",
+    )
 
 
-def claim_form_token(form_token, *, actor) -> None:
-    """Use up a form's one-time token in the current transaction (None: no protection asked).
-
-    A second submission of the same form is refused; two simultaneous ones queue on the
-    primary key and the second is refused once the first commits. If the declaration
-    fails, its transaction releases the token so the corrected form can be sent again.
-    """
-    if form_token in (None, ""):
-        return
-    try:
-        token = uuid.UUID(str(form_token))
-    except ValueError as exc:
-        raise InvalidInput(_("Formulaire invalide : rechargez la page."), code="invalid_form_token") from exc
-    try:
-        with transaction.atomic():
-            FormSubmission.objects.create(token=token, actor=actor)
-    except IntegrityError as exc:
-        raise AlreadySubmitted() from exc
+def _movement(pk: int) -> StockMovement:
+    return StockMovement.objects.select_related("product", "pharmacy", "counterpart").get(pk=pk)
 
 
-# A stale tab can be sent again days later; after a week its token is forgotten.
-FORM_TOKEN_RETENTION = timedelta(days=7)
+def _transfer(pk: int) -> tuple[StockMovement, StockMovement]:
+    """A transfer's two movements from its outgoing one (the incoming one is written just after)."""
+    outgoing = _movement(pk)
+    incoming = (
+        StockMovement.objects.select_related("product", "pharmacy", "counterpart")
+        .filter(
+            kind=MovementKind.TRANSFER_IN,
+            pharmacy_id=outgoing.counterpart_id,
+            counterpart_id=outgoing.pharmacy_id,
+            product_id=outgoing.product_id,
+            actor_id=outgoing.actor_id,
+            pk__gt=outgoing.pk,
+        )
+        .order_by("pk")
+        .first()
+    )
+    return outgoing, incoming
 
 
-def purge_form_submissions(*, now=None) -> int:
-    """Forget one-time form tokens older than FORM_TOKEN_RETENTION (periodic); the number deleted."""
-    since = (now or timezone.now()) - FORM_TOKEN_RETENTION
-    deleted, _by_model = FormSubmission.objects.filter(created_at__lt=since).delete()
-    return deleted
-
-
+@idempotent("stock-arrival", load=_movement)
 @retry_on_contention
 @transaction.atomic
 def declare_arrival(
@@ -220,7 +206,6 @@ def declare_arrival(
     unit=Unit.MASK,
     source,
     note="",
-    form_token=None,
     confirm_duplicate=True,
 ) -> StockMovement:
     """Masks received by the pharmacy (entered in masks or in boxes), with their source.
@@ -228,7 +213,7 @@ def declare_arrival(
     With `confirm_duplicate=False` (the pharmacist's form, until its confirmation box is ticked),
     an arrival identical (product, masks, source) to one the same person recorded in the last
     DUPLICATE_ARRIVAL_WINDOW is refused with PossibleDuplicate: a person pressing Back and sending
-    the form again. Programs (the API, shipments) guard their retries with an idempotency key.
+    the form again. A form's or a program's retry is recognised by its idempotency key (`.once`).
     """
     pharmacy = _member_pharmacy(actor, pharmacy_id)
     product = active_product(product_code)
@@ -239,7 +224,6 @@ def declare_arrival(
         masks_count = clean_quantity(masks_count * product.box_size)
     if source not in ArrivalSource.values:
         raise InvalidInput(_("Provenance inconnue."), code="invalid_source", field="source")
-    claim_form_token(form_token, actor=actor)
     level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
     # Checked under the level's lock, so two identical submissions at once queue here too.
     if not confirm_duplicate:
@@ -288,9 +272,10 @@ def _refuse_unconfirmed_duplicate(*, actor, level, masks_count: int, source: str
         )
 
 
+@idempotent("stock-count", load=_movement)
 @retry_on_contention
 @transaction.atomic
-def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_token=None) -> StockMovement:
+def declare_inventory_count(*, actor, pharmacy_id, product_code, counted) -> StockMovement:
     """The masks actually counted on the shelves; the ledger records the difference.
 
     A count equal to the level is still recorded (the ledger shows when stock was checked).
@@ -298,7 +283,6 @@ def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_t
     pharmacy = _member_pharmacy(actor, pharmacy_id)
     product = active_product(product_code)
     counted = clean_quantity(counted, field="counted", allow_zero=True)
-    claim_form_token(form_token, actor=actor)
     level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
     if counted < level.reserved:
         raise InvalidInput(
@@ -315,25 +299,26 @@ def declare_inventory_count(*, actor, pharmacy_id, product_code, counted, form_t
     )
 
 
+@idempotent("stock-loss", load=_movement)
 @retry_on_contention
 @transaction.atomic
-def declare_loss(*, actor, pharmacy_id, product_code, quantity, reason, form_token=None) -> StockMovement:
+def declare_loss(*, actor, pharmacy_id, product_code, quantity, reason) -> StockMovement:
     """Masks lost or damaged, with the reason."""
     pharmacy = _member_pharmacy(actor, pharmacy_id)
     product = active_product(product_code)
     quantity = clean_quantity(quantity)
     reason = _required_reason(reason)
-    claim_form_token(form_token, actor=actor)
     level = lock_level(pharmacy_id=pharmacy.pk, product_id=product.pk)
     return record_movement(
         level=level, kind=MovementKind.ADJUSTMENT, on_hand_delta=-quantity, reason=reason, actor=actor
     )
 
 
+@idempotent("stock-transfer", load=_transfer, ref=lambda movements: movements[0].pk)
 @retry_on_contention
 @transaction.atomic
 def transfer_stock(
-    *, actor, from_pharmacy_id, to_pharmacy_id, product_code, quantity, form_token=None
+    *, actor, from_pharmacy_id, to_pharmacy_id, product_code, quantity
 ) -> tuple[StockMovement, StockMovement]:
     """Masks sent to another pharmacy: a TRANSFER_OUT here and a TRANSFER_IN there."""
     source = _member_pharmacy(actor, from_pharmacy_id)
@@ -350,7 +335,6 @@ def transfer_stock(
         raise InvalidInput(
             _("Choisissez une autre officine que la vôtre."), code="same_pharmacy", field="to_pharmacy"
         )
-    claim_form_token(form_token, actor=actor)
     levels = lock_levels([(source.pk, product.pk), (destination.pk, product.pk)])
     outgoing = record_movement(
         level=levels[(source.pk, product.pk)],

@@ -89,10 +89,8 @@ def _declare(request, pharmacy_id, form_class, prefix, form_name, action, succes
     if not form.is_valid():
         return _stock_page(request, pharmacy, status=400, **{form_name: form})
     try:
-        result = action(pharmacy, form.cleaned_data)
-    except services.AlreadySubmitted as exc:
-        messages.info(request, exc.message)
-        return redirect("pharmacies:stock", pharmacy_id=pharmacy.pk)
+        # A repeat of the same form (its idempotency key) gets the first result back.
+        result = action(pharmacy, form.cleaned_data).value
     except services.PossibleDuplicate as exc:
         # The same form again, now with the confirmation box, and why it is asked.
         form = form_class(request.POST, prefix=prefix, ask_confirmation=True)
@@ -112,7 +110,8 @@ def declare_arrival(request, pharmacy_id: int):
     """Pharmacists of this officine: record masks received (in masks or boxes)."""
 
     def action(pharmacy, data):
-        return services.declare_arrival(
+        return services.declare_arrival.once(
+            idempotency_key=data["idempotency_key"],
             actor=request.user,
             pharmacy_id=pharmacy.pk,
             product_code=data["product"],
@@ -120,7 +119,6 @@ def declare_arrival(request, pharmacy_id: int):
             unit=data["unit"],
             source=data["source"],
             note=data["note"],
-            form_token=data["form_token"],
             confirm_duplicate=data["confirm_duplicate"],
         )
 
@@ -147,12 +145,12 @@ def declare_count(request, pharmacy_id: int):
     """Pharmacists of this officine: record an inventory count (the difference goes to the ledger)."""
 
     def action(pharmacy, data):
-        return services.declare_inventory_count(
+        return services.declare_inventory_count.once(
+            idempotency_key=data["idempotency_key"],
             actor=request.user,
             pharmacy_id=pharmacy.pk,
             product_code=data["product"],
             counted=data["counted"],
-            form_token=data["form_token"],
         )
 
     return _declare(
@@ -175,13 +173,13 @@ def declare_loss(request, pharmacy_id: int):
     """Pharmacists of this officine: record lost or damaged masks, with the reason."""
 
     def action(pharmacy, data):
-        return services.declare_loss(
+        return services.declare_loss.once(
+            idempotency_key=data["idempotency_key"],
             actor=request.user,
             pharmacy_id=pharmacy.pk,
             product_code=data["product"],
             quantity=data["quantity"],
             reason=data["reason"],
-            form_token=data["form_token"],
         )
 
     return _declare(
@@ -208,13 +206,13 @@ def transfer(request, pharmacy_id: int):
 
     def action(pharmacy, data):
         destination = services.registered_pharmacy(data["destination_finess"])
-        return services.transfer_stock(
+        return services.transfer_stock.once(
+            idempotency_key=data["idempotency_key"],
             actor=request.user,
             from_pharmacy_id=pharmacy.pk,
             to_pharmacy_id=destination.pk,
             product_code=data["product"],
             quantity=data["quantity"],
-            form_token=data["form_token"],
         )
 
     def success(movements):

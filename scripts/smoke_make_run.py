@@ -96,33 +96,33 @@ def run_journeys(client: Client) -> None:
     doctor = User.objects.get(email="medecin@demo.gomask.fr")
     pharmacy = Pharmacy.objects.get(finess=DEMO_PHARMACY_FINESS)
 
-    declare_arrival(
+    declare_arrival.once(
+        idempotency_key=str(uuid.uuid4()),
         actor=pharmacist,
         pharmacy_id=pharmacy.pk,
         product_code="surgical",
         quantity=2,
         unit="box",
         source="national",
-        form_token=str(uuid.uuid4()),
     )
     print("ok   arrival declared (notifications recorded and delivered in-process)")
-    option = reserve(
+    option = reserve.once(
+        idempotency_key=str(uuid.uuid4()),
         actor=doctor,
         pharmacy_id=pharmacy.pk,
         product_code="surgical",
         quantity=1,
-        idempotency_key=str(uuid.uuid4()),
-    )
+    ).value
     print(f"ok   option {option.pk} reserved")
-    handover = dispense(
+    handover = dispense.once(
+        idempotency_key=str(uuid.uuid4()),
         actor=pharmacist,
         pharmacy_id=pharmacy.pk,
         professional_id=doctor.professional.pk,
         product_code="surgical",
         quantity=1,
         identity_checked=True,
-        idempotency_key=str(uuid.uuid4()),
-    )
+    ).value
     print(f"ok   handover {handover.pk} recorded")
     refresh_rollups()
     print("ok   dashboard roll-ups refreshed")

@@ -125,7 +125,7 @@ def test_negative_control_without_the_quota_lock_the_same_race_oversells(
         return value
 
     monkeypatch.setattr(quotas, "usage", usage_then_wait_for_all)
-    monkeypatch.setattr(services, "LOCK_QUOTA_ROW", False)
+    monkeypatch.setattr(services.policies, "LOCK_QUOTA_ROW", False)
 
     results = run_in_threads(_handover_calls(pairs, nurse, count=10, quantity=3))
 

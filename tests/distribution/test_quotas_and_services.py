@@ -262,11 +262,11 @@ def test_a_retried_option_with_the_same_key_counts_once_and_another_body_is_refu
         "product_code": "surgical",
         "idempotency_key": "k-1",
     }
-    first = services.reserve(quantity=5, **args)
-    again = services.reserve(quantity=5, **args)
-    assert again.pk == first.pk and again.replayed and not first.replayed
+    first = services.reserve.once(quantity=5, **args)
+    again = services.reserve.once(quantity="5", **args)
+    assert again.value.pk == first.value.pk and again.replayed and not first.replayed
     with pytest.raises(Conflict) as refused:
-        services.reserve(quantity=6, **args)
+        services.reserve.once(quantity=6, **args)
     assert refused.value.code == "idempotency_key_reused"
     assert Reservation.objects.count() == 1
     assert StockLevel.objects.get(pharmacy=riscle_pharmacy).reserved == 5
@@ -418,9 +418,17 @@ def test_a_double_submitted_handover_counts_once(
     quota_policies, products, nurse, riscle_pharmacy, riscle_pharmacist
 ):
     stock(riscle_pharmacy, products["surgical"], 20)
-    first = _dispense(riscle_pharmacist, riscle_pharmacy, nurse.professional, 6, idempotency_key="form-1")
-    second = _dispense(riscle_pharmacist, riscle_pharmacy, nurse.professional, 6, idempotency_key="form-1")
-    assert first.pk == second.pk and second.replayed
+    handover = {
+        "actor": riscle_pharmacist,
+        "pharmacy_id": riscle_pharmacy.pk,
+        "professional_id": nurse.professional.pk,
+        "product_code": "surgical",
+        "quantity": 6,
+        "identity_checked": True,
+    }
+    first = services.dispense.once(idempotency_key="form-1", **handover)
+    second = services.dispense.once(idempotency_key="form-1", **handover)
+    assert first.value.pk == second.value.pk and second.replayed and not first.replayed
     assert Dispensation.objects.count() == 1
     assert StockLevel.objects.get(pharmacy=riscle_pharmacy).on_hand == 14
 

@@ -12,6 +12,7 @@ PORTAL_APPS = {
     "consultations",
     "notifications",
     "dashboards",
+    "gomask",
 }
 PORTAL_MODELS = [model for model in apps.get_models() if model._meta.app_label in PORTAL_APPS]
 

@@ -94,7 +94,7 @@ def test_a_lock_timeout_during_an_arrival_is_a_409_on_the_stock_page_and_nothing
         "arrival-unit": "box",
         "arrival-source": "regional",
         "arrival-note": "",
-        "arrival-form_token": str(uuid.uuid4()),
+        "arrival-idempotency_key": str(uuid.uuid4()),
     }
     with table_locked_elsewhere(StockMovement):
         response = client.post(url, data)

@@ -242,8 +242,7 @@ def test_negative_control_check_then_send_without_the_atomic_claim_sends_twice(
                 continue
             time.sleep(0.02)  # the gap between the check and the write that the conditional UPDATE closes
             Delivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENDING)
-            row["claim_token"] = None
-            claimed.append(row)
+            claimed.append(delivery.ClaimedDelivery(**row, claim_token=None))
         return claimed
 
     monkeypatch.setattr(delivery, "claim_many", racy_claim_many)

@@ -34,7 +34,7 @@ def _post(client, pharmacy, **overrides):
         "arrival-unit": "mask",
         "arrival-source": "national",
         "arrival-note": "",
-        "arrival-form_token": str(uuid.uuid4()),
+        "arrival-idempotency_key": str(uuid.uuid4()),
     }
     data.update(overrides)
     return client.post(reverse("pharmacies:declare_arrival", args=[pharmacy.pk]), data)

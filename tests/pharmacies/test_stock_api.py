@@ -122,11 +122,15 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(
     client = _client(riscle_pharmacist)
     key = str(uuid.uuid4())
     url = f"/api/pharmacies/{riscle_pharmacy.pk}/arrivals/"
-    assert client.post(url, ARRIVAL, format="json", HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    first = client.post(url, ARRIVAL, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201
     retry = client.post(url, ARRIVAL, format="json", HTTP_IDEMPOTENCY_KEY=key)
-    assert (retry.status_code, retry.json()["code"]) == (409, "already_submitted")
-    bad_key = client.post(url, ARRIVAL, format="json", HTTP_IDEMPOTENCY_KEY="abc")
-    assert (bad_key.status_code, bad_key.json()["code"]) == (400, "invalid_form_token")
+    assert (retry.status_code, retry.json()) == (200, first.json())
+    other_body = client.post(url, {**ARRIVAL, "quantity": 3}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert (other_body.status_code, other_body.json()["code"]) == (409, "idempotency_key_reused")
+    assert "clé d'idempotence" in other_body.json()["message"]
+    bad_key = client.post(url, ARRIVAL, format="json", HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert (bad_key.status_code, bad_key.json()["code"]) == (400, "invalid_idempotency_key")
     assert StockMovement.objects.count() == 1
 
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from gomask.errors import Conflict
 from pharmacies.models import MovementKind, StockLevel, StockMovement
-from pharmacies.services import AlreadySubmitted, declare_arrival, declare_loss
+from pharmacies.services import declare_arrival, declare_loss
 from pharmacies.stock import ledger_totals
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -65,26 +65,41 @@ def test_fifty_parallel_arrivals_and_losses_keep_the_level_equal_to_the_ledger(
     assert losses + refused == 25
 
 
-def test_two_simultaneous_submissions_of_one_form_record_one_arrival(
-    riscle_pharmacist, riscle_pharmacy, products
-):
-    token = uuid.uuid4()
+def _six_submissions_of_one_arrival_form(pharmacist, pharmacy, key):
+    """The same arrival form sent six times at once (a double click, a retrying client)."""
 
     def work(_index):
-        return declare_arrival(
-            actor=riscle_pharmacist,
-            pharmacy_id=riscle_pharmacy.pk,
+        return declare_arrival.once(
+            idempotency_key=key,
+            actor=pharmacist,
+            pharmacy_id=pharmacy.pk,
             product_code="surgical",
             quantity=50,
             source="national",
-            form_token=token,
         )
 
-    outcomes = _run_in_threads(work, 6)
-    assert sorted(kind for kind, _ in outcomes) == ["error"] * 5 + ["ok"]
-    assert all(isinstance(o, AlreadySubmitted) for kind, o in outcomes if kind == "error")
+    return _run_in_threads(work, 6)
+
+
+def test_two_simultaneous_submissions_of_one_form_record_one_arrival(
+    riscle_pharmacist, riscle_pharmacy, products
+):
+    outcomes = _six_submissions_of_one_arrival_form(riscle_pharmacist, riscle_pharmacy, str(uuid.uuid4()))
+    assert [kind for kind, _ in outcomes] == ["ok"] * 6
+    # One wrote; the five others queued on the key's row and got its movement back.
+    assert sorted(done.replayed for _, done in outcomes) == [False] + [True] * 5
+    assert len({done.value.pk for _, done in outcomes}) == 1
     assert StockMovement.objects.count() == 1
     assert StockLevel.objects.get(pharmacy=riscle_pharmacy, product=products["surgical"]).on_hand == 50
+
+
+def test_negative_control_the_same_six_submissions_without_a_key_record_six_arrivals(
+    riscle_pharmacist, riscle_pharmacy, products
+):
+    """Without the key's row to queue on, the race above would write every submission."""
+    outcomes = _six_submissions_of_one_arrival_form(riscle_pharmacist, riscle_pharmacy, None)
+    assert [kind for kind, _ in outcomes] == ["ok"] * 6
+    assert StockMovement.objects.count() == 6
 
 
 def test_negative_control_without_the_lock_concurrent_writes_lose_updates(riscle_pharmacy, products):

@@ -9,7 +9,6 @@ from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pharmacies import services
 from pharmacies.models import ArrivalSource, MovementKind, StockLevel, StockMovement
 from pharmacies.services import (
-    AlreadySubmitted,
     correct_movement,
     declare_arrival,
     declare_inventory_count,
@@ -183,34 +182,88 @@ def test_other_roles_cannot_declare_stock_even_with_a_membership_row(riscle_phar
     assert error.value.code == "not_a_pharmacist"
 
 
-# --- One-time form token ----------------------------------------------------------------------
+# --- Idempotency key (gomask.idempotency) -------------------------------------------------------
 
 
-def test_a_double_submitted_arrival_form_is_recorded_once(riscle_pharmacist, riscle_pharmacy, products):
-    token = uuid.uuid4()
-    _arrive(riscle_pharmacist, riscle_pharmacy, 50, form_token=token)
-    with pytest.raises(AlreadySubmitted) as error:
-        _arrive(riscle_pharmacist, riscle_pharmacy, 50, form_token=str(token))
-    assert error.value.status == 409
+def _arrive_once(pharmacist, pharmacy, quantity=50, *, key):
+    return declare_arrival.once(
+        idempotency_key=key,
+        actor=pharmacist,
+        pharmacy_id=pharmacy.pk,
+        product_code="surgical",
+        quantity=quantity,
+        source=ArrivalSource.REGIONAL,
+    )
+
+
+def test_a_double_submitted_arrival_form_is_recorded_once_and_gets_the_first_movement_back(
+    riscle_pharmacist, riscle_pharmacy, products
+):
+    key = str(uuid.uuid4())
+    first = _arrive_once(riscle_pharmacist, riscle_pharmacy, key=key)
+    again = _arrive_once(riscle_pharmacist, riscle_pharmacy, key=f" {key} ")
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.value.pk == first.value.pk
     assert _level(riscle_pharmacy, products["surgical"]).on_hand == 50
     assert StockMovement.objects.count() == 1
 
 
-def test_a_refused_declaration_releases_its_form_token_for_the_corrected_form(
+def test_the_same_key_with_another_declaration_is_refused_with_409(
     riscle_pharmacist, riscle_pharmacy, products
 ):
-    token = uuid.uuid4()
+    _arrive_once(riscle_pharmacist, riscle_pharmacy, key="k-1")
+    with pytest.raises(Conflict) as error:
+        _arrive_once(riscle_pharmacist, riscle_pharmacy, 60, key="k-1")
+    assert (error.value.status, error.value.code) == (409, "idempotency_key_reused")
+    assert StockMovement.objects.count() == 1
+
+
+def test_a_key_belongs_to_its_actor_and_its_kind_of_write(riscle_pharmacist, riscle_pharmacy, products):
+    colleague = UserFactory(role=Role.PHARMACIST)
+    MembershipFactory(user=colleague, pharmacy=riscle_pharmacy)
+    _arrive_once(riscle_pharmacist, riscle_pharmacy, key="shared")
+    _arrive_once(colleague, riscle_pharmacy, key="shared")
+    declare_loss.once(
+        idempotency_key="shared",
+        actor=riscle_pharmacist,
+        pharmacy_id=riscle_pharmacy.pk,
+        product_code="surgical",
+        quantity=5,
+        reason="Casse",
+    )
+    assert _level(riscle_pharmacy, products["surgical"]).on_hand == 95
+
+
+def test_a_refused_declaration_releases_its_key_for_the_corrected_form(
+    riscle_pharmacist, riscle_pharmacy, products
+):
     with pytest.raises(InvalidInput):
-        _arrive(riscle_pharmacist, riscle_pharmacy, 0, form_token=token)
-    _hold_free_token = _arrive(riscle_pharmacist, riscle_pharmacy, 10, form_token=token)
-    assert _hold_free_token.on_hand_delta == 10
+        _arrive_once(riscle_pharmacist, riscle_pharmacy, 0, key="k-2")
+    # The corrected form (another quantity) keeps its key: the refused one wrote nothing.
+    assert _arrive_once(riscle_pharmacist, riscle_pharmacy, 10, key="k-2").value.on_hand_delta == 10
 
 
-def test_a_malformed_form_token_is_refused(riscle_pharmacist, riscle_pharmacy, products):
+def test_a_malformed_key_is_refused(riscle_pharmacist, riscle_pharmacy, products):
     with pytest.raises(InvalidInput) as error:
-        _arrive(riscle_pharmacist, riscle_pharmacy, 10, form_token="not-a-uuid")
-    assert error.value.code == "invalid_form_token"
+        _arrive_once(riscle_pharmacist, riscle_pharmacy, 10, key="x" * 101)
+    assert error.value.code == "invalid_idempotency_key"
     assert not StockMovement.objects.exists()
+
+
+def test_a_repeated_transfer_gets_both_movements_back(riscle_pharmacist, riscle_pharmacy, products):
+    other = PharmacyFactory()
+    _arrive(riscle_pharmacist, riscle_pharmacy, 100)
+    send = {
+        "actor": riscle_pharmacist,
+        "from_pharmacy_id": riscle_pharmacy.pk,
+        "to_pharmacy_id": other.pk,
+        "product_code": "surgical",
+        "quantity": 10,
+    }
+    first = transfer_stock.once(idempotency_key="t-1", **send)
+    again = transfer_stock.once(idempotency_key="t-1", **send)
+    assert again.replayed and [m.pk for m in again.value] == [m.pk for m in first.value]
+    assert _level(riscle_pharmacy, products["surgical"]).on_hand == 90
 
 
 # --- Inventory counts -------------------------------------------------------------------------
@@ -524,18 +577,19 @@ def test_the_level_equals_the_ledger_after_a_random_sequence_of_operations(
         assert (last.on_hand_after, last.reserved_after) == (level.on_hand, level.reserved)
 
 
-def test_one_time_form_tokens_older_than_a_week_are_forgotten_and_recent_ones_kept(riscle_pharmacist):
+def test_idempotency_keys_older_than_a_week_are_purged_and_recent_ones_kept(
+    riscle_pharmacist, riscle_pharmacy, products
+):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from pharmacies.models import FormSubmission
-    from pharmacies.services import purge_form_submissions
+    from gomask import idempotency
+    from gomask.models import IdempotencyKey
 
-    old, recent = (
-        FormSubmission.objects.create(token=uuid.uuid4(), actor=riscle_pharmacist) for _ in range(2)
-    )
-    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    _arrive_once(riscle_pharmacist, riscle_pharmacy, key="old")
+    _arrive_once(riscle_pharmacist, riscle_pharmacy, 20, key="recent")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=8))
 
-    assert purge_form_submissions() == 1
-    assert list(FormSubmission.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert idempotency.purge() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]

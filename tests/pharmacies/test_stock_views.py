@@ -31,7 +31,7 @@ def _arrival_post(**overrides):
         "arrival-unit": "box",
         "arrival-source": "regional",
         "arrival-note": "",
-        "arrival-form_token": str(uuid.uuid4()),
+        "arrival-idempotency_key": str(uuid.uuid4()),
     }
     data.update(overrides)
     return data
@@ -98,9 +98,12 @@ def test_a_double_clicked_arrival_form_records_one_arrival(
     _login(client, riscle_pharmacist)
     url = reverse("pharmacies:declare_arrival", args=[riscle_pharmacy.pk])
     data = _arrival_post()
-    client.post(url, data)
+    first = client.post(url, data, follow=True)
     response = client.post(url, data, follow=True)
-    assert "déjà été envoyé" in response.content.decode()
+    # The repeat gets the same confirmation (the first movement's), and nothing more is written.
+    confirmation = "Arrivée enregistrée : 100 masques"
+    assert confirmation in first.content.decode() and confirmation in response.content.decode()
+    assert response.redirect_chain == first.redirect_chain
     assert StockMovement.objects.count() == 1
     assert StockLevel.objects.get(pharmacy=riscle_pharmacy, product=products["surgical"]).on_hand == 100
 
@@ -143,7 +146,7 @@ def test_a_count_below_the_reserved_masks_is_a_clear_refusal(
     _login(client, riscle_pharmacist)
     response = client.post(
         reverse("pharmacies:declare_count", args=[riscle_pharmacy.pk]),
-        {"count-product": "surgical", "count-counted": "5", "count-form_token": str(uuid.uuid4())},
+        {"count-product": "surgical", "count-counted": "5", "count-idempotency_key": str(uuid.uuid4())},
     )
     assert response.status_code == 400
     assert "20 masques réservés" in response.content.decode()
@@ -160,7 +163,7 @@ def test_loss_and_transfer_forms_record_their_movements(
             "loss-product": "surgical",
             "loss-quantity": "5",
             "loss-reason": "Casse",
-            "loss-form_token": uuid.uuid4(),
+            "loss-idempotency_key": uuid.uuid4(),
         },
     )
     response = client.post(
@@ -169,7 +172,7 @@ def test_loss_and_transfer_forms_record_their_movements(
             "transfer-product": "surgical",
             "transfer-quantity": "10",
             "transfer-destination_finess": toulouse_pharmacy.finess,
-            "transfer-form_token": uuid.uuid4(),
+            "transfer-idempotency_key": uuid.uuid4(),
         },
         follow=True,
     )
@@ -189,7 +192,7 @@ def test_a_transfer_to_an_unknown_finess_is_refused_next_to_the_field(
             "transfer-product": "surgical",
             "transfer-quantity": "10",
             "transfer-destination_finess": "12345",
-            "transfer-form_token": uuid.uuid4(),
+            "transfer-idempotency_key": uuid.uuid4(),
         },
     )
     assert response.status_code == 400

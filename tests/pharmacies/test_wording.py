@@ -54,7 +54,7 @@ def test_the_arrival_message_says_60_masques_ffp2_not_60_masque_ffp2(
             "arrival-unit": "box",
             "arrival-source": "regional",
             "arrival-note": "",
-            "arrival-form_token": str(uuid.uuid4()),
+            "arrival-idempotency_key": str(uuid.uuid4()),
         },
         follow=True,
     )

@@ -1,0 +1,72 @@
+"""Account e-mails go through the notifications outbox: written with the approval, delivered by
+the outbox's claim and retries, exactly once (issue 11, item 3)."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import AccountStatus
+from notifications import delivery
+from notifications.models import Delivery, DeliveryKind, DeliveryStatus
+from tests.factories import professional_user
+from tests.notifications import backends
+
+pytestmark = pytest.mark.django_db
+
+
+def _approval_rows(user):
+    return Delivery.objects.filter(kind=DeliveryKind.ACCOUNT_APPROVED, address=user.email)
+
+
+def test_an_approval_writes_one_outbox_email_in_its_transaction(administrator, occitanie):
+    pending = professional_user(status=AccountStatus.PENDING)
+    services.approve_account(approver=administrator, user_id=pending.pk)
+    services.approve_account(approver=administrator, user_id=pending.pk)  # a double click
+    (row,) = _approval_rows(pending)
+    assert row.subject == "GO MASK : votre compte est validé"
+    assert "vous pouvez désormais vous connecter" in row.body
+
+
+def test_an_approval_that_rolls_back_leaves_no_email(administrator, occitanie):
+    pending = professional_user(status=AccountStatus.PENDING)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.approve_account(approver=administrator, user_id=pending.pk)
+        raise RuntimeError("the approval's transaction fails after the service")
+    assert not _approval_rows(pending).exists()
+
+
+def test_a_failed_smtp_send_of_the_approval_is_retried_and_delivered_exactly_once(
+    administrator, occitanie, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.notifications.backends.FlakySmtpBackend"
+    pending = professional_user(status=AccountStatus.PENDING)
+    backends.refusals.clear()
+    backends.refusals[pending.email] = 1
+    # After commit the outbox delivers at once (in-process in the tests): the SMTP server refuses.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_account(approver=administrator, user_id=pending.pk)
+    row = _approval_rows(pending).get()
+    assert (row.status, row.attempts, mail.outbox) == (DeliveryStatus.PENDING, 1, [])
+    assert "SMTPRecipientsRefused" in row.last_error
+
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert delivery.relay() == 1  # the relay republishes the due retry
+    delivery.deliver_many([row.pk])  # a retried task, a second worker: nothing more is sent
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert [message.to for message in mail.outbox] == [[pending.email]]
+    assert mail.outbox[0].subject == "GO MASK : votre compte est validé"
+
+
+def test_approving_a_pharmacist_membership_also_writes_the_email_once(riscle_pharmacy, administrator):
+    from pharmacies.models import MembershipStatus
+    from pharmacies.services import approve_membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    newcomer = UserFactory(role="pharmacist", status=AccountStatus.PENDING)
+    membership = MembershipFactory(user=newcomer, pharmacy=riscle_pharmacy, status=MembershipStatus.PENDING)
+    approve_membership(approver=administrator, membership_id=membership.pk)
+    approve_membership(approver=administrator, membership_id=membership.pk)
+    assert _approval_rows(newcomer).count() == 1
