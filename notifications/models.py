@@ -34,6 +34,9 @@ class DeliveryKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", _("Annulation de rendez-vous")
     WAITING_LIST_JOINED = "waiting_list_joined", _("Inscription sur liste d'attente")
     WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
+    # Care sites (referrals app): a slip to the site's address, a silent site to its CPTS and ARS.
+    REFERRAL_SLIP = "referral_slip", _("Fiche d'adressage")
+    SITE_SILENT = "site_silent", _("Site de soins sans nouvelles")
 
 
 class DeliveryStatus(models.TextChoices):
