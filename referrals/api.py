@@ -11,9 +11,9 @@ from accounts.permissions import HasRole
 from distribution.models import CareSiteKind
 from gomask.errors import InvalidInput
 from referrals import selectors, services
+from referrals.forms import TypedPlaceField
 from referrals.models import SiteState
 from referrals.selectors import NEAREST_DEFAULT_LIMIT, NEAREST_MAX_LIMIT, TRACKS, SiteFilters
-from territories.forms import PlaceField
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -87,7 +87,7 @@ class NearestSitesView(APIView):
             latitude, longitude = data["latitude"], data["longitude"]
         else:
             try:
-                commune = PlaceField().clean(data["place"])
+                commune = TypedPlaceField().clean(data["place"])
             except ValidationError as exc:
                 raise InvalidInput(" ".join(exc.messages), code="invalid_place", field="place") from exc
             latitude, longitude = commune.latitude, commune.longitude

@@ -1,5 +1,7 @@
 """Input shape only: the rules live in referrals.services."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,16 @@ from distribution.models import CARE_SITE_TEXT_MAX, CareSiteKind
 from referrals.models import REASON_MAX, SiteState
 from referrals.selectors import TRACK_COVID, TRACK_NON_COVID
 from territories.forms import CommuneField, PlaceField
+
+
+class TypedPlaceField(PlaceField):
+    """A place as people type it: "31 000" is the postal code 31000."""
+
+    def clean(self, value):
+        text = str(value or "")
+        if re.fullmatch(r"[0-9 ]+", text.strip()):
+            value = text.replace(" ", "")
+        return super().clean(value)
 
 
 class StatusForm(forms.Form):
@@ -30,7 +42,7 @@ TRACK_CHOICES = [("", _("Toutes les filières")), (TRACK_COVID, _("COVID")), (TR
 
 
 class SiteSearchForm(forms.Form):
-    place = PlaceField(
+    place = TypedPlaceField(
         label=_("Commune ou code postal"),
         required=False,
         help_text=_("Laissez vide pour chercher autour de votre lieu d'exercice."),

@@ -17,7 +17,9 @@ from tests.factories import UserFactory, professional_user
 RISCLE, TOULOUSE, AUCH = "32344", "31555", "32013"
 
 
-def make_site(insee_code, *, name, manager=None, kind=CareSiteKind.COVID_CENTRE, email="accueil@centre.fr", **extra):
+def make_site(
+    insee_code, *, name, manager=None, kind=CareSiteKind.COVID_CENTRE, email="accueil@centre.fr", **extra
+):
     commune = Commune.objects.get(pk=insee_code)
     return CareSite.objects.create(
         kind=kind,
@@ -32,7 +34,9 @@ def make_site(insee_code, *, name, manager=None, kind=CareSiteKind.COVID_CENTRE,
     )
 
 
-def set_status(site, *, state=SiteState.OPEN, accepts=True, covid=True, non_covid=False, capacity=10, at=None):
+def set_status(
+    site, *, state=SiteState.OPEN, accepts=True, covid=True, non_covid=False, capacity=10, at=None
+):
     values = {
         "state": state,
         "accepts_referrals": accepts,

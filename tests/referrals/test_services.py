@@ -110,8 +110,17 @@ def test_the_same_site_twice_is_a_conflict(ars_occitanie):
 
 
 def test_manager_declares_the_status_and_the_history_keeps_each_declaration(manager, riscle_site):
-    services.declare_status(actor=manager, site_id=riscle_site.pk, state="open", capacity_left=" 12 ", covid_track=True, accepts_referrals=True)
-    services.declare_status(actor=manager, site_id=riscle_site.pk, state="saturated", capacity_left="0", accepts_referrals=True)
+    services.declare_status(
+        actor=manager,
+        site_id=riscle_site.pk,
+        state="open",
+        capacity_left=" 12 ",
+        covid_track=True,
+        accepts_referrals=True,
+    )
+    services.declare_status(
+        actor=manager, site_id=riscle_site.pk, state="saturated", capacity_left="0", accepts_referrals=True
+    )
     status = SiteStatus.objects.get(site=riscle_site)
     assert (status.state, status.capacity_left, status.covid_track) == ("saturated", 0, False)
     assert list(StatusReport.objects.filter(site=riscle_site).values_list("state", flat=True)) == [
@@ -121,7 +130,9 @@ def test_manager_declares_the_status_and_the_history_keeps_each_declaration(mana
 
 
 def test_a_closed_site_never_accepts_referrals(manager, riscle_site):
-    status = services.declare_status(actor=manager, site_id=riscle_site.pk, state="closed", accepts_referrals=True)
+    status = services.declare_status(
+        actor=manager, site_id=riscle_site.pk, state="closed", accepts_referrals=True
+    )
     assert status.accepts_referrals is False
 
 
@@ -131,7 +142,9 @@ def test_manager_of_another_site_may_not_declare_its_status(other_manager, riscl
     assert not StatusReport.objects.exists()
 
 
-def test_cpts_coordinator_declares_for_a_site_of_its_territory_but_not_another(cpts_gers, cpts_toulouse, riscle_site):
+def test_cpts_coordinator_declares_for_a_site_of_its_territory_but_not_another(
+    cpts_gers, cpts_toulouse, riscle_site
+):
     services.declare_status(actor=cpts_gers, site_id=riscle_site.pk, state="open")
     with pytest.raises(NotAllowed):
         services.declare_status(actor=cpts_toulouse, site_id=riscle_site.pk, state="closed")
@@ -220,7 +233,11 @@ def test_nearest_sites_accepting_referrals_are_listed_nearest_first_with_filters
 
     def names(**filters):
         rows = selectors.nearest_accepting_sites(
-            latitude=riscle.latitude, longitude=riscle.longitude, filters=SiteFilters(**filters), limit=10, radius_km=200
+            latitude=riscle.latitude,
+            longitude=riscle.longitude,
+            filters=SiteFilters(**filters),
+            limit=10,
+            radius_km=200,
         )
         return [row["name"] for row in rows]
 
@@ -235,7 +252,9 @@ def test_nearest_sites_accepting_referrals_are_listed_nearest_first_with_filters
 
 def test_a_professional_sends_a_slip_which_is_e_mailed_to_the_site_through_the_outbox(nurse, riscle_site):
     set_status(riscle_site)
-    referral = services.send_referral(actor=nurse, site_id=riscle_site.pk, reason="  fièvre,   toux depuis 3 jours ")
+    referral = services.send_referral(
+        actor=nurse, site_id=riscle_site.pk, reason="  fièvre,   toux depuis 3 jours "
+    )
     assert referral.reason == "fièvre, toux depuis 3 jours"
     assert "Claire Lafitte" in referral.sender_name
     delivery = Delivery.objects.get(kind=DeliveryKind.REFERRAL_SLIP)
@@ -246,7 +265,9 @@ def test_a_professional_sends_a_slip_which_is_e_mailed_to_the_site_through_the_o
 
 def test_a_pharmacist_may_send_a_slip_too(riscle_pharmacist, riscle_site):
     set_status(riscle_site)
-    assert services.send_referral(actor=riscle_pharmacist, site_id=riscle_site.pk, reason="test rapide positif")
+    assert services.send_referral(
+        actor=riscle_pharmacist, site_id=riscle_site.pk, reason="test rapide positif"
+    )
 
 
 def test_a_site_without_e_mail_gets_a_printable_slip_and_no_message(nurse, riscle_site):
@@ -257,9 +278,7 @@ def test_a_site_without_e_mail_gets_a_printable_slip_and_no_message(nurse, riscl
     assert not Delivery.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("state", "accepts"), [(SiteState.CLOSED, False), (SiteState.OPEN, False)]
-)
+@pytest.mark.parametrize(("state", "accepts"), [(SiteState.CLOSED, False), (SiteState.OPEN, False)])
 def test_a_site_not_accepting_referrals_refuses_the_slip(nurse, riscle_site, state, accepts):
     set_status(riscle_site, state=state, accepts=accepts)
     with pytest.raises(Conflict):
@@ -289,9 +308,13 @@ def test_slips_and_their_e_mails_are_purged_after_the_retention_period(nurse, ri
     settings.REFERRAL_RETENTION_DAYS = 30
     set_status(riscle_site)
     now = timezone.now()
-    old = services.send_referral(actor=nurse, site_id=riscle_site.pk, reason="ancien", now=now - timedelta(days=31))
+    old = services.send_referral(
+        actor=nurse, site_id=riscle_site.pk, reason="ancien", now=now - timedelta(days=31)
+    )
     Delivery.objects.filter(delivery_key=f"referral:{old.pk}").update(created_at=now - timedelta(days=31))
-    recent = services.send_referral(actor=nurse, site_id=riscle_site.pk, reason="récent", now=now - timedelta(days=29))
+    recent = services.send_referral(
+        actor=nurse, site_id=riscle_site.pk, reason="récent", now=now - timedelta(days=29)
+    )
     assert services.purge_referrals(now=now) == 1
     assert list(Referral.objects.values_list("pk", flat=True)) == [recent.pk]
     assert list(Delivery.objects.values_list("delivery_key", flat=True)) == [f"referral:{recent.pk}"]
