@@ -15,6 +15,11 @@ def is_doctor(user) -> bool:
     return professional is not None and professional.profession == "medecin"
 
 
+def manages_care_site(user) -> bool:
+    """The manager of a care site declares its status (reverse accessor of distribution.CareSite)."""
+    return user.managed_care_sites.filter(is_active=True).exists()
+
+
 # (label, url name) or (label, url name, who among the role sees it).
 NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.PHARMACIST: [
@@ -22,6 +27,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Comptoir"), "distribution:counter"),
         (_("Envois de l'ARS"), "distribution:pharmacy_shipments"),
         (_("Appels après arrivage"), "notifications:calls"),
+        (_("Adresser un patient"), "referrals:refer"),
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
@@ -29,25 +35,31 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),
+        (_("Adresser un patient"), "referrals:refer"),
+        (_("Mon site de soins"), "referrals:my_sites", manages_care_site),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
+        (_("Où me soigner ?"), "referrals:orientation_home"),
     ],
     Role.ADMIN: [
         (_("Comptes à valider"), "accounts:pending_accounts"),
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Administration"), "admin:index"),
     ],
@@ -55,4 +67,5 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
 
 PUBLIC_NAV: list[tuple[str, str]] = [
     (_("Consultations solidaires"), "consultations:patient_home"),
+    (_("Où me soigner ?"), "referrals:orientation_home"),
 ]

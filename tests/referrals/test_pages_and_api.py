@@ -260,3 +260,14 @@ def test_api_nearest_is_refused_to_a_patient(occitanie):
 def test_make_site_helper_is_consistent(occitanie):
     site = make_site("32344", name="Essai")
     assert site.region_id == "76"
+
+
+def test_the_open_data_feed_carries_the_status_but_never_the_manager(client, riscle_site, manager):
+    set_status(riscle_site, capacity=7)
+    payload = client.get(reverse("opendata:care-sites")).json()
+    row = next(row for row in payload["data"] if row["name"] == "Centre COVID de Riscle")
+    assert (row["status_state"], row["status_capacity_left"], row["status_stale"]) == ("open", 7, False)
+    assert row["position_precision"] == "site"
+    for output in ("json", "csv", "geojson"):
+        text = client.get(reverse("opendata:care-sites"), {"format": output}).content.decode()
+        assert "Lacoste" not in text and manager.email not in text
