@@ -208,6 +208,17 @@ def declare_status(
     return status
 
 
+def _claim_silent_status(site_pk: int, *, now: datetime) -> SiteStatus | None:
+    """The silent status row of a site, locked; None if declared or flagged meanwhile, or if
+    another worker holds it (it is flagging it)."""
+    return (
+        selectors.silent_sites(now=now)
+        .select_for_update(of=("self",), skip_locked=True)
+        .filter(site_id=site_pk)
+        .first()
+    )
+
+
 def flag_silent_sites(*, now: datetime | None = None) -> int:
     """Tell each silent site's CPTS coordinators and ARS staff (portal and e-mail), once per silence.
 
@@ -218,12 +229,7 @@ def flag_silent_sites(*, now: datetime | None = None) -> int:
     flagged = 0
     for site_pk in list(selectors.silent_sites(now=now).values_list("site_id", flat=True)[:1000]):
         with transaction.atomic():
-            status = (
-                selectors.silent_sites(now=now)
-                .select_for_update(of=("self",), skip_locked=True)
-                .filter(site_id=site_pk)
-                .first()
-            )
+            status = _claim_silent_status(site_pk, now=now)
             if status is None:  # declared meanwhile, or flagged by another worker
                 continue
             site = status.site

@@ -36,6 +36,7 @@
     } else {
       map.setView([46.6, 2.4], 5);
     }
+    container.setAttribute("data-ready", "true");
   }
 
   if (document.readyState !== "loading") {
