@@ -153,12 +153,12 @@ WHERE s.is_active AND st.accepts_referrals AND st.state <> 'closed'
 def bench_raw_sql(points) -> list[float]:
     from django.db import connection
 
-    from pharmacies.selectors import INITIAL_SEARCH_KM, SEARCH_WIDENING
-    from referrals.selectors import NEAREST_RADIUS_KM
+    from pharmacies.selectors import SEARCH_WIDENING
+    from referrals.selectors import NEAREST_INITIAL_KM, NEAREST_RADIUS_KM
     from territories.geo import bounding_box, haversine_km
 
     def search(lat, lng):
-        current = INITIAL_SEARCH_KM
+        current = NEAREST_INITIAL_KM
         with connection.cursor() as cursor:
             while True:
                 cursor.execute(RAW_SQL, bounding_box(lat, lng, current))

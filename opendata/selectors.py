@@ -221,7 +221,14 @@ def care_site_marker() -> tuple:
     statuses = SiteStatus.objects.aggregate(last=Max("declared_at"))
     # The stale flag turns with time alone: the hour is part of the marker.
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    return sites["count"], sites["active"], sites["last"], sites["edited"], statuses["last"], hour
+    return (
+        sites["count"],
+        sites["active"],
+        sites["last"],
+        _iso(sites["edited"]),
+        _iso(statuses["last"]),
+        _iso(hour),
+    )
 
 
 # --- Solidarity consultations ---------------------------------------------------------------

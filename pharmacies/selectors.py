@@ -152,7 +152,14 @@ def ledger_page(pharmacy: Pharmacy, *, product_code: str | None = None, page=1, 
 
 
 def _widening_search(
-    fetch, *, latitude: float, longitude: float, radius_km: float, limit: int, id_key: str = "pharmacy_id"
+    fetch,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    limit: int,
+    id_key: str = "pharmacy_id",
+    initial_km: float = INITIAL_SEARCH_KM,
 ) -> list[dict]:
     """Rows of `fetch(box)` within radius_km of the point, nearest first, at most `limit`.
 
@@ -161,7 +168,7 @@ def _widening_search(
     Also used by the care-site search (referrals).
     """
     radius_km = max(float(radius_km), 0.1)
-    current = min(INITIAL_SEARCH_KM, radius_km)
+    current = min(initial_km, radius_km)
     while True:
         found = []
         for row in fetch(bounding_box(latitude, longitude, current)):

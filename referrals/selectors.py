@@ -20,6 +20,9 @@ from territories.models import Commune, Departement
 NEAREST_DEFAULT_LIMIT = 5
 NEAREST_MAX_LIMIT = 50
 NEAREST_RADIUS_KM = 100
+# First box of the widening search: care sites are sparser than officines (30,000 nationally,
+# one per ~18 km²), so a 15 km box usually holds the nearest five at the first query.
+NEAREST_INITIAL_KM = 15
 TRACK_COVID = "covid"
 TRACK_NON_COVID = "non_covid"
 TRACKS = (TRACK_COVID, TRACK_NON_COVID)
@@ -208,7 +211,13 @@ def _nearest(sites, *, latitude, longitude, limit, radius_km, now) -> list[dict]
         return [dict(zip(_ROW_COLUMNS.keys(), values, strict=True)) for values in rows]
 
     rows = _widening_search(
-        fetch, latitude=latitude, longitude=longitude, radius_km=radius_km, limit=limit, id_key="site_id"
+        fetch,
+        latitude=latitude,
+        longitude=longitude,
+        radius_km=radius_km,
+        limit=limit,
+        id_key="site_id",
+        initial_km=NEAREST_INITIAL_KM,
     )
     return [decorate(row, now=now) for row in rows]
 
