@@ -318,3 +318,18 @@ def test_slips_and_their_e_mails_are_purged_after_the_retention_period(nurse, ri
     assert services.purge_referrals(now=now) == 1
     assert list(Referral.objects.values_list("pk", flat=True)) == [recent.pk]
     assert list(Delivery.objects.values_list("delivery_key", flat=True)) == [f"referral:{recent.pk}"]
+
+
+def test_the_demo_seed_gives_the_demo_manager_sites_with_every_kind_of_status(occitanie):
+    from referrals import demo
+
+    logins = demo.seed()
+    assert logins == [("Responsable de site de soins (Auch, Riscle)", demo.MANAGER_EMAIL)]
+    demo.seed()  # idempotent
+    managed = CareSite.objects.filter(manager__email=demo.MANAGER_EMAIL)
+    assert managed.count() == 2
+    statuses = SiteStatus.objects.all()
+    assert {status.state for status in statuses} == {"open", "saturated", "closed"}
+    assert any(status.is_stale for status in statuses)
+    assert selectors.silent_sites().exists()
+    assert StatusReport.objects.count() == statuses.count()
