@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.permissions import is_doctor
 
+def manages_care_site(user) -> bool:
+    """The manager of a care site declares its status (reverse accessor of distribution.CareSite)."""
+    return user.managed_care_sites.filter(is_active=True).exists()
+
+
 # (label, url name) or (label, url name, who among the role sees it).
 NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.PHARMACIST: [
@@ -12,6 +17,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Comptoir"), "distribution:counter"),
         (_("Envois de l'ARS"), "distribution:pharmacy_shipments"),
         (_("Appels après arrivage"), "notifications:calls"),
+        (_("Adresser un patient"), "referrals:refer"),
     ],
     Role.PROFESSIONAL: [
         (_("Mon espace"), "professionals:home"),
@@ -19,6 +25,8 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),
+        (_("Adresser un patient"), "referrals:refer"),
+        (_("Mon site de soins"), "referrals:my_sites", manages_care_site),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
     ],
@@ -27,16 +35,19 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
     ],
     Role.CPTS_COORDINATOR: [
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
         (_("Observatoire"), "observatory:observatory"),
     ],
     Role.PATIENT: [
         (_("Consultations solidaires"), "consultations:patient_home"),
+        (_("Où me soigner ?"), "referrals:orientation_home"),
     ],
     Role.ADMIN: [
         (_("Comptes à valider"), "accounts:pending_accounts"),
@@ -44,6 +55,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Observatoire"), "observatory:observatory"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Sites de soins"), "referrals:sites"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
         (_("Administration"), "admin:index"),
@@ -52,4 +64,5 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
 
 PUBLIC_NAV: list[tuple[str, str]] = [
     (_("Consultations solidaires"), "consultations:patient_home"),
+    (_("Où me soigner ?"), "referrals:orientation_home"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gomask.cleaning import MAX_QUANTITY
+from gomask.phones import PhoneField, phone_check
 from professionals.models import Profession
 
 
@@ -229,25 +230,74 @@ class Dispensation(models.Model):
 class CareSiteKind(models.TextChoices):
     COVID_CENTRE = "covid_centre", _("Centre de consultation COVID-19")
     LAB = "lab", _("Laboratoire de biologie médicale")
+    SSE_CENTRE = "sse_centre", _("Centre de consultation SSE")
+    HEALTH_HOUSE = "health_house", _("Maison de santé pluriprofessionnelle")
+    HEALTH_CENTRE = "health_centre", _("Centre de santé")
+    HOSPITAL_ENTRY = "hospital_entry", _("Accueil hospitalier (urgences, filière)")
+
+
+CARE_SITE_TEXT_MAX = 500
 
 
 class CareSite(models.Model):
-    """A COVID consultation centre or a laboratory supplied directly from the regional stock."""
+    """A place where patients are seen or tested: COVID/SSE consultation centres, maisons and
+    centres de santé, laboratories, hospital entry points.
+
+    Supplied from the regional stock (shipments) and, with a status declared by its manager
+    (the `referrals` app), a destination for patients sent by professionals. The position is
+    the address's or, failing that, the commune's.
+    """
 
     kind = models.CharField(_("type"), max_length=20, choices=CareSiteKind.choices)
     name = models.CharField(_("nom"), max_length=200)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     commune = models.ForeignKey("territories.Commune", verbose_name=_("commune"), on_delete=models.PROTECT)
     region = models.ForeignKey("territories.Region", on_delete=models.PROTECT, related_name="+")
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = PhoneField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(
+        _("courriel du site"), blank=True, help_text=_("Reçoit les fiches d'adressage.")
+    )
+    opening_hours = models.CharField(_("horaires d'ouverture"), max_length=CARE_SITE_TEXT_MAX, blank=True)
+    access_conditions = models.CharField(
+        _("conditions d'accès"),
+        max_length=CARE_SITE_TEXT_MAX,
+        blank=True,
+        help_text=_("Ex. : sur indication médicale."),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_care_sites",
+    )
+    finess = models.CharField(_("numéro FINESS"), max_length=9, blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("site approvisionné")
-        verbose_name_plural = _("sites approvisionnés")
+        verbose_name = _("site de soins")
+        verbose_name_plural = _("sites de soins")
         ordering = ["name"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="care_site_position_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "name", "commune"], name="one_care_site_per_name")
+            models.UniqueConstraint(fields=["kind", "name", "commune"], name="one_care_site_per_name"),
+            models.UniqueConstraint(
+                fields=["finess"], condition=~Q(finess=""), name="one_care_site_per_finess"
+            ),
+            models.CheckConstraint(
+                name="care_site_position_in_range",
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(
+                name="care_site_finess_ascii", condition=Q(finess__regex=r"^[0-9AB]{0,9}$")
+            ),
+            phone_check("phone", "care_site_phone_e164"),
         ]
 
     def __str__(self):

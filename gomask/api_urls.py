@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("distribution.api_urls")),
     path("", include("pharmacies.api_urls")),
     path("tableau-de-bord/", include("dashboards.api_urls")),
+    path("sites-de-soins/", include("referrals.api_urls")),
 ]

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "notifications",
     "crisis",
     "observatory",
+    "referrals",
     "dashboards",
     "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
@@ -478,6 +479,25 @@ CELERY_BEAT_SCHEDULE.update(
         "notifications-stockout-summary": {
             "task": "notifications.tasks.send_stockout_summaries",
             "schedule": crontab(hour=7, minute=0),
+        },
+    }
+)
+
+# Care sites and referrals (referrals app): a status older than this is shown as stale; a
+# site silent for longer is flagged to its CPTS and ARS (once per silence); referral slips are
+# deleted after the retention period.
+REFERRAL_STALE_HOURS = env_int("REFERRAL_STALE_HOURS", 24, minimum=1)
+REFERRAL_SILENT_HOURS = env_int("REFERRAL_SILENT_HOURS", 48, minimum=1)
+REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "referrals-flag-silent-sites": {
+            "task": "referrals.tasks.flag_silent_sites",
+            "schedule": timedelta(hours=1),
+        },
+        "referrals-purge-slips": {
+            "task": "referrals.tasks.purge_referrals",
+            "schedule": timedelta(hours=24),
         },
     }
 )

@@ -26,6 +26,9 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("notifications/", include("notifications.urls")),
     path("crise/", include("crisis.urls")),
+    # Care sites, their status, referrals (/sites-de-soins/, /mon-site/, /professionnel/adresser/)
+    # and the public orientation page (/orientation/<code>/).
+    path("", include("referrals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalogue.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("opendata.urls")),

@@ -653,6 +653,29 @@ def _staff_deliveries(
     return rows
 
 
+def queue_staff_messages(
+    *, users, key_prefix: str, kind: str, subject: str, body: str, url: str
+) -> list[int]:
+    """A portal notification and an e-mail to each staff user, once per `key_prefix` and user.
+
+    Must run inside the caller's transaction (next to the event it announces); delivered after
+    commit. Returns the ids of the pending deliveries.
+    """
+    rows = _staff_deliveries(
+        users=users, key_prefix=key_prefix, kind=kind, subject=subject, body=body, url=url
+    )
+    if not rows:
+        return []
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        Delivery.objects.filter(
+            delivery_key__in=[r.delivery_key for r in rows], status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    publish_on_commit(ids)
+    return ids
+
+
 def queue_stockout_summaries(*, today=None) -> int:
     """Daily: each ARS agent receives the stock-outs of their region (once per day and agent)."""
     today = today or timezone.localdate()

@@ -160,7 +160,7 @@ class CareSiteFeedView(FeedView):
 
     @extend_schema(
         operation_id="opendata_care_sites",
-        summary="Centres de consultation COVID-19 et laboratoires approvisionnés",
+        summary="Sites de soins et leur statut déclaré",
         description=f"{LICENCE_NOTE} Position : celle de la commune. Statut : pas encore publié.",
         parameters=[FORMAT, DEPARTEMENT, BBOX, *CONDITIONAL],
         responses=_responses(CareSiteFeedSerializer),

@@ -328,10 +328,24 @@ PHARMACIES = Feed(
 )
 CARE_SITES = Feed(
     name="sites-de-soins",
-    title="Centres de consultation COVID-19 et laboratoires approvisionnés",
+    title="Sites de soins (centres de consultation, maisons et centres de santé, laboratoires) : statut",
     rows=selectors.care_site_rows,
     marker=selectors.care_site_marker,
-    csv_columns=("id", "kind", "kind_label", "name", *_PLACE_COLUMNS, "position_precision"),
+    csv_columns=(
+        "id",
+        "kind",
+        "kind_label",
+        "name",
+        *_PLACE_COLUMNS,
+        "position_precision",
+        "status_state",
+        "status_accepts_referrals",
+        "status_capacity_left",
+        "status_covid_track",
+        "status_non_covid_track",
+        "status_updated_at",
+        "status_stale",
+    ),
 )
 CONSULTATIONS = Feed(
     name="consultations-solidaires",

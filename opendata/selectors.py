@@ -14,7 +14,7 @@ from datetime import UTC, date
 
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
-from django.utils import translation
+from django.utils import timezone, translation
 
 from consultations.models import Booking, Mission, Site, Slot
 from consultations.selectors import free_slots
@@ -22,6 +22,8 @@ from consultations.services import PARIS
 from distribution.models import CareSite
 from pharmacies.models import Pharmacy, Product, StockLevel
 from pharmacies.selectors import BAND_HIGH, BAND_MEDIUM, stock_band
+from referrals import selectors as referral_selectors
+from referrals.models import SiteStatus
 
 # The bands published instead of exact counts: the same thresholds as the portal's own
 # search (pharmacies.selectors.stock_band), written as ranges of available masks.
@@ -160,17 +162,30 @@ def pharmacy_marker() -> tuple:
 
 
 def care_site_rows(filters: FeedFilters) -> list[dict]:
-    """Active care sites, positioned at their commune (CareSite has no position of its own).
-
-    No status yet: CareSite has no status field; it will come with the care-site issue.
-    """
+    """Active care sites at their own position (else their commune's), with the status their
+    manager declared (never who declared it)."""
     sites = CareSite.objects.filter(is_active=True)
     if filters.departement:
         sites = sites.filter(commune__departement_id=filters.departement)
     sites = _in_bbox(sites, filters, prefix="commune__")
+    statuses = {
+        row["site_id"]: row
+        for row in SiteStatus.objects.filter(site__in=sites).values(
+            "site_id",
+            "state",
+            "accepts_referrals",
+            "capacity_left",
+            "covid_track",
+            "non_covid_track",
+            "declared_at",
+        )
+    }
+    now = timezone.now()
     rows = []
     with translation.override("fr"):
         for site in sites.select_related("commune").order_by("pk"):
+            status = statuses.get(site.pk, {})
+            own = site.latitude is not None
             rows.append(
                 {
                     "id": site.pk,
@@ -181,9 +196,16 @@ def care_site_rows(filters: FeedFilters) -> list[dict]:
                     "commune": site.commune.name,
                     "insee_code": site.commune_id,
                     "departement": site.commune.departement_id,
-                    "latitude": round(site.commune.latitude, 6),
-                    "longitude": round(site.commune.longitude, 6),
-                    "position_precision": "commune",
+                    "latitude": round(site.latitude if own else site.commune.latitude, 6),
+                    "longitude": round(site.longitude if own else site.commune.longitude, 6),
+                    "position_precision": "site" if own else "commune",
+                    "status_state": status.get("state", ""),
+                    "status_accepts_referrals": status.get("accepts_referrals", False),
+                    "status_capacity_left": status.get("capacity_left"),
+                    "status_covid_track": status.get("covid_track", False),
+                    "status_non_covid_track": status.get("non_covid_track", False),
+                    "status_updated_at": _iso(status.get("declared_at")),
+                    "status_stale": referral_selectors.is_stale(status.get("declared_at"), now=now),
                 }
             )
     return rows
@@ -191,9 +213,22 @@ def care_site_rows(filters: FeedFilters) -> list[dict]:
 
 def care_site_marker() -> tuple:
     sites = CareSite.objects.aggregate(
-        count=Count("pk"), active=Count("pk", filter=Q(is_active=True)), last=Max("pk")
+        count=Count("pk"),
+        active=Count("pk", filter=Q(is_active=True)),
+        last=Max("pk"),
+        edited=Max("updated_at"),
     )
-    return sites["count"], sites["active"], sites["last"]
+    statuses = SiteStatus.objects.aggregate(last=Max("declared_at"))
+    # The stale flag turns with time alone: the hour is part of the marker.
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    return (
+        sites["count"],
+        sites["active"],
+        sites["last"],
+        _iso(sites["edited"]),
+        _iso(statuses["last"]),
+        _iso(hour),
+    )
 
 
 # --- Solidarity consultations ---------------------------------------------------------------

@@ -56,10 +56,23 @@ class PharmacyFeedSerializer(serializers.Serializer):
 
 class CareSiteRowSerializer(_PlaceSerializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField(help_text="covid_centre ou lab.")
+    kind = serializers.CharField(
+        help_text="covid_centre, sse_centre, health_house, health_centre, lab ou hospital_entry."
+    )
     kind_label = serializers.CharField()
     name = serializers.CharField()
-    position_precision = serializers.CharField(help_text="Toujours commune : position de la commune.")
+    position_precision = serializers.CharField(
+        help_text="site (position du site) ou commune (position approchée)."
+    )
+    status_state = serializers.CharField(help_text="open, saturated, closed ; vide si jamais déclaré.")
+    status_accepts_referrals = serializers.BooleanField(help_text="Accepte les patients adressés.")
+    status_capacity_left = serializers.IntegerField(
+        allow_null=True, help_text="Places restantes aujourd'hui."
+    )
+    status_covid_track = serializers.BooleanField()
+    status_non_covid_track = serializers.BooleanField()
+    status_updated_at = serializers.DateTimeField(allow_null=True, help_text="Dernière déclaration du site.")
+    status_stale = serializers.BooleanField(help_text="Statut de plus de 24 h (ou jamais déclaré).")
 
 
 class CareSiteFeedSerializer(serializers.Serializer):

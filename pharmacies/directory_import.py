@@ -91,6 +91,7 @@ class Officine:
     address: str
     insee_code: str
     phone: str
+    category: str = OFFICINE_CATEGORY
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +133,20 @@ def import_finess(path: Path) -> ImportReport:
     return report
 
 
+def position_of(geolocation: Geolocation | None, commune: Commune) -> tuple[float, float, str]:
+    """(latitude, longitude, precision) of an établissement: its converted FINESS position, else
+    its commune's."""
+    return _position(geolocation, commune)
+
+
 def _refusal(error: Exception) -> str:
     return _("officine non enregistrée : %(error)s") % {"error": error}
 
 
-def _read(path: Path, report: ImportReport) -> tuple[list[Officine], dict[str, Geolocation]]:
+def _read(
+    path: Path, report: ImportReport, categories=frozenset({OFFICINE_CATEGORY})
+) -> tuple[list[Officine], dict[str, Geolocation]]:
+    """The établissements of `categories` (categetab) in the file, and the positions of all."""
     officines: dict[str, Officine] = {}
     positions: dict[str, Geolocation] = {}
     lines = read_delimited(path, delimiter=";", encoding=report.encoding, quoted=True)
@@ -148,7 +158,7 @@ def _read(path: Path, report: ImportReport) -> tuple[list[Officine], dict[str, G
                 % {"path": path}
             )
         if kind == "structureet":
-            officine = _officine(line_number, cells, report)
+            officine = _officine(line_number, cells, report, categories)
             if officine is not None:
                 if officine.finess in officines:
                     report.skip(
@@ -163,7 +173,9 @@ def _read(path: Path, report: ImportReport) -> tuple[list[Officine], dict[str, G
     return list(officines.values()), positions
 
 
-def _officine(line_number: int, cells: list[str], report: ImportReport) -> Officine | None:
+def _officine(
+    line_number: int, cells: list[str], report: ImportReport, categories=frozenset({OFFICINE_CATEGORY})
+) -> Officine | None:
     if len(cells) < _STRUCTURE_FIELDS:
         report.skip(
             line_number,
@@ -172,7 +184,7 @@ def _officine(line_number: int, cells: list[str], report: ImportReport) -> Offic
         )
         return None
     cells = [cell.strip() for cell in cells]
-    if cells[_CATEGORY] != OFFICINE_CATEGORY:
+    if cells[_CATEGORY] not in categories:
         report.ignored += 1
         return None
     try:
@@ -199,6 +211,7 @@ def _officine(line_number: int, cells: list[str], report: ImportReport) -> Offic
         address=_address(cells)[:255],
         insee_code=insee_code,
         phone=legacy_to_e164(cells[_PHONE]),
+        category=cells[_CATEGORY],
     )
 
 
@@ -275,3 +288,7 @@ def _fields(pharmacy: Pharmacy | None, officine: Officine, commune: Commune, pos
     if precision == PositionPrecision.ADDRESS or pharmacy is None or pharmacy.commune_id != commune.pk:
         fields.update(latitude=latitude, longitude=longitude, position_precision=precision)
     return fields
+
+
+# Also read by the care-site import (referrals.directory_import), for other categories.
+read_establishments = _read

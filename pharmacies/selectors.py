@@ -159,14 +159,24 @@ def ledger_page(pharmacy: Pharmacy, *, product_code: str | None = None, page=1, 
     return Paginator(ledger(pharmacy, product_code=product_code), per_page).get_page(page)
 
 
-def _widening_search(fetch, *, latitude: float, longitude: float, radius_km: float, limit: int) -> list[dict]:
+def _widening_search(
+    fetch,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    limit: int,
+    id_key: str = "pharmacy_id",
+    initial_km: float = INITIAL_SEARCH_KM,
+) -> list[dict]:
     """Rows of `fetch(box)` within radius_km of the point, nearest first, at most `limit`.
 
-    `fetch` returns dicts with "latitude" and "longitude" for a bounding box; the exact
-    great-circle distance is computed here on those few candidates.
+    `fetch` returns dicts with "latitude", "longitude" and `id_key` (the tie-break) for a
+    bounding box; the exact great-circle distance is computed here on those few candidates.
+    Also used by the care-site search (referrals).
     """
     radius_km = max(float(radius_km), 0.1)
-    current = min(INITIAL_SEARCH_KM, radius_km)
+    current = min(initial_km, radius_km)
     while True:
         found = []
         for row in fetch(bounding_box(latitude, longitude, current)):
@@ -178,7 +188,7 @@ def _widening_search(fetch, *, latitude: float, longitude: float, radius_km: flo
         if len(found) >= limit or current >= radius_km:
             break
         current = min(current * SEARCH_WIDENING, radius_km)
-    found.sort(key=lambda row: (row["_distance"], row["pharmacy_id"]))
+    found.sort(key=lambda row: (row["_distance"], row[id_key]))
     for row in found:
         del row["_distance"]
     return found[:limit]

@@ -129,6 +129,10 @@ ROUTES = {
     "api-my-pharmacies": only("pharmacist_other"),
     "api-my-quota": only("professional", "professional_other"),
     "api-quota-policies": APPROVED,
+    "api-referrals-nearest": only(
+        "pharmacist_other", "professional", "professional_other", "ars_other", "cpts_other", "admin"
+    ),
+    "api-referrals-status": APPROVED,
     "api-reservation-cancel": only("professional", "professional_other"),
     "api-reservations": only("professional", "professional_other"),
     "api-schema": PUBLIC,
@@ -240,6 +244,18 @@ ROUTES = {
     "professionals:home": only("professional", "professional_other"),
     "professionals:reference": only("professional", "professional_other"),
     "readiness": EVERYONE,
+    # Care sites and referrals: staff in scope edit sites; a site's status page answers its manager
+    # (any validated account, 404/403 on another's site); professionals and pharmacists refer.
+    "referrals:my_sites": APPROVED,
+    "referrals:orientation": PUBLIC,
+    "referrals:orientation_home": PUBLIC,
+    "referrals:refer": only("pharmacist_other", "professional", "professional_other"),
+    "referrals:refer_site": only("pharmacist_other", "professional", "professional_other"),
+    "referrals:site_create": only("ars_other", "cpts_other", "admin"),
+    "referrals:site_edit": only("ars_other", "cpts_other", "admin"),
+    "referrals:site_status": APPROVED,
+    "referrals:sites": only("ars_other", "cpts_other", "admin"),
+    "referrals:slip": only("pharmacist_other", "professional", "professional_other"),
     "set_language": EVERYONE,
 }
 
@@ -257,6 +273,9 @@ API_OPERATIONS = {
     "GET /api/pharmacies/{pharmacy_id}/stock/": only(),
     "GET /api/quota-policies/": APPROVED,
     "GET /api/reservations/": only("professional", "professional_other"),
+    "GET /api/sites-de-soins/proches/": only(
+        "pharmacist_other", "professional", "professional_other", "ars_other", "cpts_other", "admin"
+    ),
     "GET /api/tableau-de-bord/": only("ars_other", "admin"),
     "GET /api/tableau-de-bord/{slug}/": only("ars_other", "admin"),
     "POST /api/consultations/bookings/": PUBLIC,
@@ -273,6 +292,7 @@ API_OPERATIONS = {
     "POST /api/quota-policies/": only("ars_other", "admin"),
     "POST /api/reservations/": only("professional", "professional_other"),
     "POST /api/reservations/{reservation_id}/cancel/": only("professional", "professional_other"),
+    "POST /api/sites-de-soins/{site_id}/statut/": APPROVED,
     "POST /api/token/": EVERYONE,
 }
 

@@ -13,6 +13,7 @@ from notifications import demo as notifications_demo
 from observatory import demo as observatory_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
+from referrals import demo as referrals_demo
 from territories.models import Commune
 
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             logins += notifications_demo.seed()
             crisis_demo.seed()
             observatory_demo.seed()
+            logins += referrals_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
