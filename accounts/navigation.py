@@ -29,15 +29,18 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Mes options"), "distribution:my_reservations"),
         (_("Mon quota"), "distribution:my_history"),
         (_("Consultations solidaires"), "consultations:volunteer_home", is_doctor),
+        (_("Avis spécialisé"), "specialists:home"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Avis spécialisés"), "specialists:figures"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
+        (_("Avis spécialisés"), "specialists:figures"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.PATIENT: [
@@ -48,6 +51,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Consultations solidaires"), "consultations:manage_home"),
+        (_("Avis spécialisés"), "specialists:figures"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Administration"), "admin:index"),
     ],

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("distribution.urls")),
     path("consultations/", include("consultations.urls")),
     path("notifications/", include("notifications.urls")),
+    path("avis-specialise/", include("specialists.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalogue.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("opendata.urls")),

@@ -34,6 +34,9 @@ class DeliveryKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", _("Annulation de rendez-vous")
     WAITING_LIST_JOINED = "waiting_list_joined", _("Inscription sur liste d'attente")
     WAITING_LIST_NOTICE = "waiting_list_notice", _("Créneau libéré")
+    # Second-line specialists: a link only, never the content of the request.
+    ADVICE_REQUEST = "advice_request", _("Demande d'avis spécialisé")
+    ADVICE_ANSWER = "advice_answer", _("Suivi d'une demande d'avis")
 
 
 class DeliveryStatus(models.TextChoices):
