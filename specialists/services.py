@@ -147,10 +147,16 @@ def candidate_profiles(advice: AdviceRequest) -> list[tuple[SpecialistProfile, f
     return sorted(found, key=lambda pair: pair[1])
 
 
-def is_candidate(advice: AdviceRequest, professional: Professional | None) -> bool:
-    if professional is None or advice.status != RequestStatus.SENT:
+def within_circle(advice: AdviceRequest, professional: Professional | None) -> bool:
+    """Whether the request's current circle reaches this specialist (whatever its state)."""
+    if professional is None:
         return False
     return any(profile.professional_id == professional.pk for profile, _d in candidate_profiles(advice))
+
+
+def is_candidate(advice: AdviceRequest, professional: Professional | None) -> bool:
+    """Offered to this specialist now: on offer and within its circle."""
+    return advice.status == RequestStatus.SENT and within_circle(advice, professional)
 
 
 # --- e-mails (a link, never the content) ---------------------------------------------------------
@@ -291,12 +297,15 @@ def accept_request(*, user, request_id, now=None) -> AdviceRequest:
     now = _now(now)
     with transaction.atomic():
         advice = _locked(request_id)
-        if advice.status != RequestStatus.SENT:
-            if advice.accepted_by_id == professional.pk:
-                return advice
-            raise RequestTaken(_("Cette demande a déjà été prise en charge par un autre spécialiste."))
-        if not is_candidate(advice, professional):
+        if advice.accepted_by_id == professional.pk:
+            return advice
+        # Only a specialist it was offered to learns that someone else took it.
+        if not within_circle(advice, professional):
             raise NotFound()
+        if advice.status == RequestStatus.EXPIRED:
+            raise Conflict(_("Cette demande n'est plus proposée : elle a expiré."), code="request_expired")
+        if advice.status != RequestStatus.SENT:
+            raise RequestTaken(_("Cette demande a déjà été prise en charge par un autre spécialiste."))
         if _claim(advice, professional, now) != 1:
             raise RequestTaken(_("Cette demande a déjà été prise en charge par un autre spécialiste."))
         advice.refresh_from_db()
@@ -342,6 +351,16 @@ def answer_request(*, user, request_id, answer: str, now=None) -> AdviceRequest:
 
 def _participant(advice: AdviceRequest, professional: Professional | None) -> bool:
     return professional is not None and professional.pk in {advice.requester_id, advice.accepted_by_id}
+
+
+def ensure_owner(*, user, request_id) -> None:
+    """NotFound unless this user is the specialist who accepted the request (no content read)."""
+    professional = getattr(user, "professional", None)
+    if (
+        professional is None
+        or not AdviceRequest.objects.filter(pk=request_id, accepted_by=professional).exists()
+    ):
+        raise NotFound()
 
 
 def request_for(*, user, request_id) -> tuple[AdviceRequest, dict | None]:

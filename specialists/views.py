@@ -152,7 +152,7 @@ def answer(request, request_id):
         messages.success(request, _("Votre avis est envoyé au demandeur."))
     else:
         # Only the accepting specialist learns the form was wrong; anyone else gets 404.
-        services.request_for(user=request.user, request_id=request_id)
+        services.ensure_owner(user=request.user, request_id=request_id)
         messages.error(request, _("Écrivez votre avis avant de l'envoyer."))
     return redirect("specialists:request_detail", request_id)
 

@@ -207,6 +207,16 @@ ROUTES = {
     "professionals:home": only("professional", "professional_other"),
     "professionals:reference": only("professional", "professional_other"),
     "readiness": EVERYONE,
+    # Second-line specialists: professionals (the request pages answer 404 to anyone but the
+    # requester, the accepting specialist and the specialists it is offered to: tests/specialists).
+    "specialists:accept": only("professional", "professional_other"),
+    "specialists:answer": only("professional", "professional_other"),
+    "specialists:attachment": only("professional", "professional_other"),
+    "specialists:figures": only("ars_other", "cpts_other", "admin"),
+    "specialists:home": only("professional", "professional_other"),
+    "specialists:new_request": only("professional", "professional_other"),
+    "specialists:profile": only("professional", "professional_other"),
+    "specialists:request_detail": only("professional", "professional_other"),
     "set_language": EVERYONE,
 }
 

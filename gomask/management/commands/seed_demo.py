@@ -11,6 +11,7 @@ from distribution import demo as distribution_demo
 from notifications import demo as notifications_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
+from specialists import demo as specialists_demo
 from territories.models import Commune
 
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             distribution_demo.seed()
             consultations_demo.seed()
             logins += notifications_demo.seed()
+            logins += specialists_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
