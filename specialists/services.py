@@ -192,6 +192,12 @@ def _queue(
     )
 
 
+def _tell_requester(advice: AdviceRequest, *, event: str, subject: str, intro: str) -> None:
+    _queue(
+        advice, advice.requester, event=event, kind=DeliveryKind.ADVICE_ANSWER, subject=subject, intro=intro
+    )
+
+
 def _offer_to_candidates(advice: AdviceRequest) -> int:
     """E-mail the specialists of the current circle (each once per request: the delivery key)."""
     queued = 0
@@ -309,11 +315,9 @@ def accept_request(*, user, request_id, now=None) -> AdviceRequest:
         if _claim(advice, professional, now) != 1:
             raise RequestTaken(_("Cette demande a déjà été prise en charge par un autre spécialiste."))
         advice.refresh_from_db()
-        _queue(
+        _tell_requester(
             advice,
-            advice.requester,
             event="accepted",
-            kind=DeliveryKind.ADVICE_ANSWER,
             subject=_("Votre demande d'avis a été acceptée"),
             intro=_("Un spécialiste a accepté votre demande d'avis."),
         )
@@ -335,11 +339,9 @@ def answer_request(*, user, request_id, answer: str, now=None) -> AdviceRequest:
         advice.status = RequestStatus.ANSWERED
         advice.answered_at = now
         advice.save(update_fields=["answer_token", "status", "answered_at"])
-        _queue(
+        _tell_requester(
             advice,
-            advice.requester,
             event="answered",
-            kind=DeliveryKind.ADVICE_ANSWER,
             subject=_("Réponse à votre demande d'avis"),
             intro=_("Le spécialiste a répondu à votre demande d'avis."),
         )
@@ -454,11 +456,9 @@ def _widen_one(request_id: int, *, now, due_before) -> bool:
             advice.status = RequestStatus.EXPIRED
             advice.expired_at = now
             advice.save(update_fields=["status", "expired_at"])
-            _queue(
+            _tell_requester(
                 advice,
-                advice.requester,
                 event="expired",
-                kind=DeliveryKind.ADVICE_ANSWER,
                 subject=_("Votre demande d'avis n'a pas trouvé de spécialiste"),
                 intro=_("Aucun spécialiste n'a pu accepter votre demande d'avis dans le délai prévu."),
             )
