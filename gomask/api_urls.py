@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("distribution.api_urls")),
     path("", include("pharmacies.api_urls")),
     path("tableau-de-bord/", include("dashboards.api_urls")),
+    path("avis-specialise/", include("specialists.api_urls")),
 ]

@@ -15,12 +15,16 @@ from territories.geo import haversine_km
 ANSWER_TARGET = timedelta(hours=3)
 
 
-def sent_by(professional, *, limit: int = 50):
+def sent_by_queryset(professional):
     return (
         AdviceRequest.objects.filter(requester=professional)
         .select_related("accepted_by")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at")
     )
+
+
+def sent_by(professional, *, limit: int = 50):
+    return sent_by_queryset(professional)[:limit]
 
 
 def accepted_by(professional, *, limit: int = 50):

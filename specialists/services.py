@@ -355,6 +355,11 @@ def _participant(advice: AdviceRequest, professional: Professional | None) -> bo
     return professional is not None and professional.pk in {advice.requester_id, advice.accepted_by_id}
 
 
+def is_participant(advice: AdviceRequest, user) -> bool:
+    """The requester or the specialist who accepted."""
+    return _participant(advice, getattr(user, "professional", None))
+
+
 def ensure_owner(*, user, request_id) -> None:
     """NotFound unless this user is the specialist who accepted the request (no content read)."""
     professional = getattr(user, "professional", None)

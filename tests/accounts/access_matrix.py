@@ -101,6 +101,8 @@ ROUTES = {
     "accounts:pending_accounts": only("admin"),
     "admin:login": only("admin"),
     "api-arrivals": only("pharmacist_other"),
+    "api-advice-request": only("professional", "professional_other"),
+    "api-advice-requests": only("professional", "professional_other"),
     "api-availability": only("pharmacist_other", "professional", "professional_other"),
     "api-consultations-book": PUBLIC,
     "api-consultations-cancel": PUBLIC,
@@ -221,6 +223,8 @@ ROUTES = {
 }
 
 API_OPERATIONS = {
+    "GET /api/avis-specialise/demandes/": only("professional", "professional_other"),
+    "GET /api/avis-specialise/demandes/{request_id}/": only("professional", "professional_other"),
     "GET /api/availability/": only("pharmacist_other", "professional", "professional_other"),
     "GET /api/consultations/sites/": PUBLIC,
     "GET /api/dispensations/": only("pharmacist_other"),
