@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("pharmacies.api_urls")),
     path("tableau-de-bord/", include("dashboards.api_urls")),
     path("sites-de-soins/", include("referrals.api_urls")),
+    path("avis-specialise/", include("specialists.api_urls")),
 ]

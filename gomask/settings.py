@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "crisis",
     "observatory",
     "referrals",
+    "specialists",
     "dashboards",
     "opendata",
     # The project package: composition above every app (sign-up form, seed_demo command).
@@ -448,6 +449,60 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "consultations.tasks.purge_patient_data",
             "schedule": timedelta(hours=24),
         },
+    }
+)
+
+# Second-line specialists (specialists app): requests for advice, encrypted at rest.
+# SPECIALISTS_ENCRYPTION_KEY is a Fernet key (`python -c "from cryptography.fernet import
+# Fernet; print(Fernet.generate_key().decode())"`); required in production. Old keys still
+# decrypt while `manage.py rotate_specialists_key` re-encrypts with the new one.
+SPECIALISTS_ENCRYPTION_KEY = env_str("SPECIALISTS_ENCRYPTION_KEY")
+if not SPECIALISTS_ENCRYPTION_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SPECIALISTS_ENCRYPTION_KEY must be set in production (a Fernet key: 32 url-safe base64 bytes)."
+        )
+    SPECIALISTS_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk="
+SPECIALISTS_ENCRYPTION_OLD_KEYS = env_list("SPECIALISTS_ENCRYPTION_OLD_KEYS", [])
+
+
+def _fernet_keys_or_fail(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(
+                "SPECIALISTS_ENCRYPTION_KEY and SPECIALISTS_ENCRYPTION_OLD_KEYS must be Fernet keys "
+                "(32 url-safe base64-encoded bytes)."
+            ) from exc
+
+
+_fernet_keys_or_fail([SPECIALISTS_ENCRYPTION_KEY, *SPECIALISTS_ENCRYPTION_OLD_KEYS])
+
+
+def _circles(value: list[str]) -> list[int]:
+    try:
+        rings = [int(item) for item in value]
+    except ValueError as exc:
+        raise ImproperlyConfigured("SPECIALISTS_CIRCLES_KM must be kilometres, e.g. 30,60,120.") from exc
+    if not rings or any(b <= a for a, b in zip(rings, rings[1:], strict=False)) or rings[0] < 1:
+        raise ImproperlyConfigured(
+            "SPECIALISTS_CIRCLES_KM must be increasing positive kilometres, e.g. 30,60,120."
+        )
+    return rings
+
+
+SPECIALISTS_CIRCLES_KM = _circles(env_list("SPECIALISTS_CIRCLES_KM", ["30", "60", "120"]))
+SPECIALISTS_WIDEN_AFTER_MINUTES = env_int("SPECIALISTS_WIDEN_AFTER_MINUTES", 60, minimum=1)
+SPECIALISTS_RETENTION_DAYS = env_int("SPECIALISTS_RETENTION_DAYS", 90, minimum=1)
+SPECIALISTS_ATTACHMENT_MAX_BYTES = env_int("SPECIALISTS_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+SPECIALISTS_MAX_ATTACHMENTS = env_int("SPECIALISTS_MAX_ATTACHMENTS", 3, minimum=0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "specialists-widen": {"task": "specialists.tasks.widen_requests", "schedule": timedelta(minutes=5)},
+        "specialists-purge": {"task": "specialists.tasks.purge_content", "schedule": timedelta(hours=24)},
     }
 )
 

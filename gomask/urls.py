@@ -29,6 +29,7 @@ urlpatterns = [
     # Care sites, their status, referrals (/sites-de-soins/, /mon-site/, /professionnel/adresser/)
     # and the public orientation page (/orientation/<code>/).
     path("", include("referrals.urls")),
+    path("avis-specialise/", include("specialists.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/catalogue.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("opendata.urls")),

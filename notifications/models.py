@@ -40,6 +40,9 @@ class DeliveryKind(models.TextChoices):
     # Care sites (referrals app): a slip to the site's address, a silent site to its CPTS and ARS.
     REFERRAL_SLIP = "referral_slip", _("Fiche d'adressage")
     SITE_SILENT = "site_silent", _("Site de soins sans nouvelles")
+    # Second-line specialists: a link only, never the content of the request.
+    ADVICE_REQUEST = "advice_request", _("Demande d'avis spécialisé")
+    ADVICE_ANSWER = "advice_answer", _("Suivi d'une demande d'avis")
 
 
 class DeliveryStatus(models.TextChoices):

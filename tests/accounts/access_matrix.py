@@ -111,6 +111,8 @@ ROUTES = {
     "accounts:pending_accounts": only("admin"),
     "admin:login": only("admin"),
     "api-arrivals": only("pharmacist_other"),
+    "api-advice-request": only("professional", "professional_other"),
+    "api-advice-requests": only("professional", "professional_other"),
     "api-availability": only("pharmacist_other", "professional", "professional_other"),
     "api-consultations-book": PUBLIC,
     "api-consultations-cancel": PUBLIC,
@@ -256,10 +258,22 @@ ROUTES = {
     "referrals:site_status": APPROVED,
     "referrals:sites": only("ars_other", "cpts_other", "admin"),
     "referrals:slip": only("pharmacist_other", "professional", "professional_other"),
+    # Second-line specialists: professionals (the request pages answer 404 to anyone but the
+    # requester, the accepting specialist and the specialists it is offered to: tests/specialists).
+    "specialists:accept": only("professional", "professional_other"),
+    "specialists:answer": only("professional", "professional_other"),
+    "specialists:attachment": only("professional", "professional_other"),
+    "specialists:figures": only("ars_other", "cpts_other", "admin"),
+    "specialists:home": only("professional", "professional_other"),
+    "specialists:new_request": only("professional", "professional_other"),
+    "specialists:profile": only("professional", "professional_other"),
+    "specialists:request_detail": only("professional", "professional_other"),
     "set_language": EVERYONE,
 }
 
 API_OPERATIONS = {
+    "GET /api/avis-specialise/demandes/": only("professional", "professional_other"),
+    "GET /api/avis-specialise/demandes/{request_id}/": only("professional", "professional_other"),
     "GET /api/availability/": only("pharmacist_other", "professional", "professional_other"),
     "GET /api/consultations/sites/": PUBLIC,
     "GET /api/dispensations/": only("pharmacist_other"),

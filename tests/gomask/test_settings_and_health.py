@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/gomask-deploy-check.sqlite3",
     "SITE_URL": "https://gomask.example.org",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SPECIALISTS_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzISE=",
 }
 
 
@@ -51,6 +52,19 @@ def test_production_mode_refuses_to_start_without_redis_for_shared_rate_limits()
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "REDIS_URL must be set in production" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_the_specialists_encryption_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SPECIALISTS_ENCRYPTION_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SPECIALISTS_ENCRYPTION_KEY must be set in production" in result.stderr
+
+
+def test_a_malformed_specialists_encryption_key_is_refused_at_start():
+    result = _manage("check", env={**PRODUCTION_ENV, "SPECIALISTS_ENCRYPTION_KEY": "not-a-fernet-key"})
+    assert result.returncode != 0
+    assert "must be Fernet keys" in result.stderr
 
 
 # Signs with whatever SECRET_KEY is set, or checks the given signatures against it.

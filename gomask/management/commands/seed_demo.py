@@ -14,6 +14,7 @@ from observatory import demo as observatory_demo
 from pharmacies import demo as pharmacies_demo
 from professionals import demo as professionals_demo
 from referrals import demo as referrals_demo
+from specialists import demo as specialists_demo
 from territories.models import Commune
 
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             crisis_demo.seed()
             observatory_demo.seed()
             logins += referrals_demo.seed()
+            logins += specialists_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
