@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "notifications",
     "dashboards",
     "opendata",
+    "planning",
     # The project package: composition above every app (sign-up form, seed_demo command).
     "gomask",
     # Change history of users, pharmacies, professionals, zones, sites, quota policies: after
@@ -387,6 +388,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Planning (planning app): the stock-out forecast and the rebalancing proposals, nightly.
+CELERY_BEAT_SCHEDULE["planning-refresh-forecast"] = {
+    "task": "planning.tasks.refresh_forecast_task",
+    "schedule": crontab(hour=2, minute=30),
+}
 
 # Open-data feeds (opendata app): checked for changes at most every N seconds, rate limit per
 # client address (requests per window; 0 turns it off).
