@@ -34,10 +34,12 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.ARS_STAFF: [
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
+        (_("Anticipation"), "planning:at_risk"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.CPTS_COORDINATOR: [
+        (_("Ruptures prévues"), "planning:at_risk"),
         (_("Bulletins"), "notifications:bulletins"),
     ],
     Role.PATIENT: [

@@ -22,6 +22,8 @@ urlpatterns = [
     path("ars/tableau-de-bord/", include("dashboards.urls")),
     # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
     path("", include("distribution.urls")),
+    # Planning pages under /ars/anticipation/ and /officine/<id>/prevision/ (see planning/urls.py).
+    path("", include("planning.urls")),
     path("consultations/", include("consultations.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
