@@ -2,7 +2,8 @@
 
 Need of a pharmacy (masks) for the next ALLOCATION_DAYS ("pour les 2 semaines à venir", the ARS
 message of March 2020): its referenced professionals' quotas (the forecast's quota ceiling,
-professionals by profession x quota in force) over those days, less what it has available now.
+professionals by profession x quota in force) over those days, less what it has available now;
+a pharmacy with nobody referenced counts its recent handovers a day instead (as the forecast).
 Need of a care site (no stock of its own is recorded): what it received from the regional
 stock over the last 4 weeks, as a weekly rate, over the same days. The lot is split in
 proportion to need, with largest-remainder rounding so the parts add up exactly.
@@ -60,11 +61,12 @@ def split_by_need(quantity: int, needs: list[int]) -> list[int]:
 def recipients_by_need(*, region_code: str, product, now=None) -> list[Recipient]:
     """Every open pharmacy and active care site of the region with its need, largest first."""
     now = now or timezone.now()
-    ceilings = dict(
-        StockForecast.objects.filter(pharmacy__region_id=region_code, product=product).values_list(
-            "pharmacy_id", "quota_ceiling"
-        )
-    )
+    ceilings = {
+        pharmacy_id: ceiling if referenced else rate
+        for pharmacy_id, ceiling, rate, referenced in StockForecast.objects.filter(
+            pharmacy__region_id=region_code, product=product
+        ).values_list("pharmacy_id", "quota_ceiling", "recent_rate", "referenced")
+    }
     available = {
         pharmacy_id: on_hand - reserved
         for pharmacy_id, on_hand, reserved in StockLevel.objects.filter(

@@ -58,6 +58,11 @@ def _vendor_sql() -> dict[str, str]:
     return {"floor": "CAST({} AS INTEGER)", "plus_days": "date(%s, '+' || ({}) || ' days')"}
 
 
+def _moment(day: date):
+    """Midnight (Paris) at the start of `day`, as the database compares it (SQLite: UTC text)."""
+    return connection.ops.adapt_datetimefield_value(start_of_day(day))
+
+
 def forecast_sql(*, today: date) -> tuple[str, list]:
     """The statement that fills the forecast table, and its parameters."""
     tables = {
@@ -81,8 +86,8 @@ def forecast_sql(*, today: date) -> tuple[str, list]:
     cases = []
     for k, weight in enumerate(weights):
         cases.append("WHEN d.created_at >= %s THEN %s")
-        params.extend([start_of_day(today - timedelta(days=k + 1)), weight])
-    params.extend([start_of_day(today - timedelta(days=HISTORY_DAYS)), start_of_day(today), sum(weights)])
+        params.extend([_moment(today - timedelta(days=k + 1)), weight])
+    params.extend([_moment(today - timedelta(days=HISTORY_DAYS)), _moment(today), sum(weights)])
     cover = "(s.available * 1.0 / s.demand)"
     stockout = vendor["plus_days"].format(vendor["floor"].format(cover))
     params.extend([today, today])

@@ -159,7 +159,8 @@ def weekly_supply(
     in_region = f"pharmacy_id IN (SELECT id FROM {pharmacies} WHERE region_id = %s AND is_active)"
     with connection.cursor() as cursor:
         for w, monday in enumerate(weeks):
-            start, end = start_of_day(monday), start_of_day(monday + timedelta(days=7))
+            start = connection.ops.adapt_datetimefield_value(start_of_day(monday))
+            end = connection.ops.adapt_datetimefield_value(start_of_day(monday + timedelta(days=7)))
             cursor.execute(
                 f"""
                 SELECT pharmacy_id, on_hand_after FROM (

@@ -156,6 +156,14 @@ def carry_out_transfer(*, actor, proposal_id) -> Proposal:
 # --- allocation by need --------------------------------------------------------------------------
 
 
+SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+def _typed_quantity(value) -> int:
+    """A quantity as people type it ("1 000", with ordinary or non-breaking spaces)."""
+    return clean_quantity(str(value if value is not None else "").translate(SPACES), allow_zero=True)
+
+
 def _parse_line(key: str) -> tuple[str, int]:
     kind, _sep, pk = str(key).rpartition("-")
     pk = parse_id(pk)
@@ -176,7 +184,7 @@ def confirm_allocation(*, actor, product_code, source, lines: dict[str, object],
     parts = []
     for key, value in sorted(lines.items()):
         kind, pk = _parse_line(key)
-        quantity = clean_quantity(value, allow_zero=True)
+        quantity = _typed_quantity(value)
         if quantity:
             parts.append((kind, pk, quantity))
     if not parts:

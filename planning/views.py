@@ -136,6 +136,7 @@ def allocate(request):
             )
         except DomainError as error:
             status = refuse_on_form(form, error)
+            context["form_token"] = request.POST.get("form_token", "")
             for recipient in recipients:
                 recipient.proposed = request.POST.get(f"line-{recipient.key}", recipient.proposed)
             return render(request, "planning/allocate.html", context, status=status)
@@ -208,7 +209,7 @@ def simulator(request):
                 product_code=product.code,
                 quantities=draft,
                 in_force=in_force,
-                effective_from=form.effective_from_orlocal_date(),
+                effective_from=form.effective_from_or_today(),
                 region_code=form.region_code,
             )
         except DomainError as error:
