@@ -10,6 +10,7 @@ from dashboards import demo as dashboards_demo
 from distribution import demo as distribution_demo
 from notifications import demo as notifications_demo
 from pharmacies import demo as pharmacies_demo
+from planning import demo as planning_demo
 from professionals import demo as professionals_demo
 from territories.models import Commune
 
@@ -50,6 +51,8 @@ class Command(BaseCommand):
             distribution_demo.seed()
             consultations_demo.seed()
             logins += notifications_demo.seed()
+            # Handovers and low stock at a few officines, then the forecast of every officine.
+            planning_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
