@@ -52,7 +52,9 @@ def seed() -> int:
 
 def _fortnight(pharmacy, product, today) -> None:
     policies = {}
-    for policy in QuotaPolicy.objects.filter(product=product, region__isnull=True).order_by("effective_from", "id"):
+    for policy in QuotaPolicy.objects.filter(product=product, region__isnull=True).order_by(
+        "effective_from", "id"
+    ):
         policies[policy.profession] = policy
     professionals = [
         r.professional
@@ -69,8 +71,13 @@ def _fortnight(pharmacy, product, today) -> None:
     level, _created = StockLevel.objects.get_or_create(pharmacy=pharmacy, product=product)
     start = left + daily * HISTORY_DAYS
     count = StockMovement.objects.create(
-        level=level, pharmacy=pharmacy, product=product, kind=MovementKind.INVENTORY_COUNT,
-        on_hand_delta=start - level.on_hand, on_hand_after=start, reserved_after=level.reserved,
+        level=level,
+        pharmacy=pharmacy,
+        product=product,
+        kind=MovementKind.INVENTORY_COUNT,
+        on_hand_delta=start - level.on_hand,
+        on_hand_after=start,
+        reserved_after=level.reserved,
         reason="Inventaire (démonstration)",
     )
     StockMovement.objects.filter(pk=count.pk).update(
@@ -83,20 +90,36 @@ def _fortnight(pharmacy, product, today) -> None:
             when = start_of_day(day) + timedelta(hours=9, minutes=7 * index)
             on_hand -= PER_PROFESSIONAL_A_DAY
             movement = StockMovement.objects.create(
-                level=level, pharmacy=pharmacy, product=product, kind=MovementKind.DISPENSATION,
-                on_hand_delta=-PER_PROFESSIONAL_A_DAY, on_hand_after=on_hand, reserved_after=level.reserved,
+                level=level,
+                pharmacy=pharmacy,
+                product=product,
+                kind=MovementKind.DISPENSATION,
+                on_hand_delta=-PER_PROFESSIONAL_A_DAY,
+                on_hand_after=on_hand,
+                reserved_after=level.reserved,
             )
             StockMovement.objects.filter(pk=movement.pk).update(created_at=when)
             Dispensation.objects.create(
-                professional=professional, pharmacy=pharmacy, product=product,
-                quantity=PER_PROFESSIONAL_A_DAY, policy=policies[professional.profession],
-                period_start=week_start(day), identity_checked=True,
-                dispensed_by=_demo_dispenser(), movement=movement, created_at=when,
+                professional=professional,
+                pharmacy=pharmacy,
+                product=product,
+                quantity=PER_PROFESSIONAL_A_DAY,
+                policy=policies[professional.profession],
+                period_start=week_start(day),
+                identity_checked=True,
+                dispensed_by=_demo_dispenser(),
+                movement=movement,
+                created_at=when,
             )
-    StockLevel.objects.filter(pk=level.pk).update(on_hand=on_hand, updated_at=timezone.now(), sold_out_at=None)
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand=on_hand, updated_at=timezone.now(), sold_out_at=None
+    )
 
 
 def _demo_dispenser():
     from accounts.models import Role, User
 
-    return User.objects.filter(role=Role.PHARMACIST).order_by("pk").first() or User.objects.order_by("pk").first()
+    return (
+        User.objects.filter(role=Role.PHARMACIST).order_by("pk").first()
+        or User.objects.order_by("pk").first()
+    )
