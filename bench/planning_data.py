@@ -54,7 +54,7 @@ def add_pharmacies(count: int, *, prefix: str, region: str | None = None) -> Non
         },
         f"generate_series(1, %s) g JOIN {communes}"
         f" ON c.n = g %% (SELECT count(*) FROM territories_commune {where})",
-        [*([region] if region else []), count, *([region] if region else [])],
+        [count, *([region, region] if region else [])],
     )
 
 

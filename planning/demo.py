@@ -6,7 +6,7 @@ alone; the ledger stays equal to the levels (an inventory count before the hando
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
 from distribution.models import Dispensation, QuotaPolicy
@@ -40,7 +40,9 @@ def seed() -> int:
         )
         .filter(unaccounted__gte=2)
         .exclude(pk__in=busy)
-        .order_by(~Q(finess=DEMO_PHARMACY_FINESS), "finess")[:AT_RISK_PHARMACIES]
+        .order_by(Case(When(finess=DEMO_PHARMACY_FINESS, then=Value(0)), default=Value(1)), "finess")[
+            :AT_RISK_PHARMACIES
+        ]
     )
     seeded = 0
     for pharmacy in candidates:

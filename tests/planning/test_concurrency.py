@@ -3,38 +3,15 @@
 import threading
 
 import pytest
-from django.db import connection
 
 from distribution.models import Shipment
-from gomask.errors import DomainError
 from planning import services
 from planning.models import Proposal, ProposalKind
+from tests.concurrency.test_quota_races import run_in_threads
 from tests.factories import PharmacyFactory, UserFactory, enrol_totp
 from tests.planning.conftest import TODAY, TOULOUSE, every_day, set_stock
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(calls):
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            start.wait(timeout=30)
-            results[index] = (True, call())
-        except DomainError as exc:
-            results[index] = (False, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(result is not None for result in results)
-    return results
 
 
 @pytest.fixture
