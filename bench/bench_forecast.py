@@ -10,10 +10,10 @@ territories loaded, then generated data (bench/planning_data.py, set-based SQL).
    seeded): a daily demand that changes regime once, deliveries every 7 to 14 days, handovers
    min(demand, stock). For each day, the stock of that morning is written to the levels and the
    real `compute_forecast(today=day)` runs (it reads only the 14 days before `today`). Figures:
-   - flagged: share of stock-outs (first day of an episode) whose forecast 3 days before
-     already gave a stock-out date on or before that day (goal >= 80 %);
-   - false alarms: share of alarms (forecast stock-out within 3 days) followed by no stock-out
-     in the next 4 days although nothing arrived (goal <= 20 %).
+   - flagged: share of stock-outs (first day of an episode) whose pharmacy was already on the
+     at-risk list (forecast cover under 7 days) 3 days before (goal >= 80 %);
+   - false alarms: share of entries on the at-risk list followed by no stock-out in the next
+     7 days although nothing arrived (goal <= 20 %).
 2. Nightly: `--pharmacies` pharmacies over France, 15 professionals referenced at each, 14 days
    of handovers (3 a day); `compute_forecast` timed (goal < 60 s) next to the same statement
    run raw through psycopg.
@@ -79,8 +79,11 @@ def generate_history(rng, pharmacies: int, days: int):
     morning = np.zeros((pharmacies, days), dtype=int)
     handed = np.zeros((pharmacies, days), dtype=int)
     stock = np.round(base * period * 1.2).astype(int)
+    referenced = np.ceil(base * 7 / 18 * rng.uniform(1.2, 2.0, pharmacies)).astype(int)
+    ceiling = referenced * 18 / 7  # nobody is served past their quota: demand stays under it
     for d in range(days):
-        rate = base * np.where(d >= shift_day, shift, 1.0) * weekday[(START + timedelta(days=d)).weekday()]
+        rate = np.minimum(base * np.where(d >= shift_day, shift, 1.0), ceiling)
+        rate = rate * weekday[(START + timedelta(days=d)).weekday()]
         demand[:, d] = rng.poisson(rate)
         delivered = (d - phase) % period == 0
         arrivals[:, d] = np.where(delivered, np.round(base * period * rng.uniform(0.7, 1.3, pharmacies)), 0)
@@ -88,7 +91,6 @@ def generate_history(rng, pharmacies: int, days: int):
         morning[:, d] = stock
         handed[:, d] = np.minimum(demand[:, d], stock)
         stock = stock - handed[:, d]
-    referenced = np.ceil(base * 7 / 18 * rng.uniform(1.2, 2.0, pharmacies)).astype(int)
     return demand, arrivals, morning, handed, referenced
 
 
@@ -99,7 +101,7 @@ def backtest(args) -> tuple[float, float]:
 
     from gomask.clock import start_of_day
     from pharmacies.models import Pharmacy
-    from planning.forecast import compute_forecast
+    from planning.forecast import MIN_COVER_DAYS, compute_forecast
     from planning.models import StockForecast
 
     rng = np.random.default_rng(2020)
@@ -171,22 +173,26 @@ def backtest(args) -> tuple[float, float]:
     elapsed = time.monotonic() - started
     out = (morning - handed == 0) & (demand > handed)  # ran out during the day, demand unmet
     episodes = out & ~np.concatenate([np.zeros((n, 1), dtype=bool), out[:, :-1]], axis=1)
+    # A pharmacy is flagged on the day its forecast puts it on the at-risk list (cover under
+    # MIN_COVER_DAYS, the list ARS staff read).
+    at_risk = predicted < MIN_COVER_DAYS
     flagged = total_events = 0
     for p, e in zip(*np.nonzero(episodes), strict=True):
         if e - 3 < warmup:
             continue
         total_events += 1
-        flagged += predicted[p, e - 3] <= 3
+        flagged += bool(at_risk[p, e - 3])
     alarms = false_alarms = 0
-    for d in range(warmup, total - 4):
+    horizon = MIN_COVER_DAYS
+    for d in range(warmup, total - horizon - 1):
         for p in range(n):
-            if predicted[p, d] <= 3:
+            if at_risk[p, d] and (d == warmup or not at_risk[p, d - 1]):  # each time it enters the list
                 alarms += 1
-                window = slice(d, d + 5)
+                window = slice(d, d + horizon + 1)
                 if (
                     not episodes[p, window].any()
                     and not out[p, window].any()
-                    and arrivals[p, d + 1 : d + 4].sum() == 0
+                    and arrivals[p, d + 1 : d + horizon + 1].sum() == 0
                 ):
                     false_alarms += 1
     flag_share = flagged / total_events if total_events else float("nan")

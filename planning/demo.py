@@ -15,11 +15,12 @@ from pharmacies.demo import DEMO_PHARMACY_FINESS
 from pharmacies.models import MovementKind, Pharmacy, Product, StockLevel, StockMovement
 from planning.forecast import HISTORY_DAYS
 from planning.services import refresh_forecast
-from professionals.models import Referencing
+from professionals.models import Professional, Referencing
 
 AT_RISK_PHARMACIES = 8
 PER_PROFESSIONAL_A_DAY = 2
 DAYS_OF_STOCK_LEFT = 3
+DEMO_REASON = "Inventaire (démonstration)"
 
 
 def seed() -> int:
@@ -27,9 +28,10 @@ def seed() -> int:
     surgical = Product.objects.filter(code="surgical").first()
     if surgical is None:
         return 0
+    _reference_by_commune()
     today = local_date()
-    since = start_of_day(today - timedelta(days=HISTORY_DAYS))
-    busy = Dispensation.objects.filter(created_at__gte=since).values("pharmacy_id")
+    # Idempotent: an officine that already has its demonstration inventory is left alone.
+    busy = StockMovement.objects.filter(reason=DEMO_REASON).values("pharmacy_id")
     candidates = (
         Pharmacy.objects.filter(region_id="76", is_active=True)
         .annotate(
@@ -50,6 +52,34 @@ def seed() -> int:
         seeded += 1
     refresh_forecast(today=today)
     return seeded
+
+
+def _reference_by_commune() -> int:
+    """The demo professionals without an account and without a home pharmacy are referenced at
+    the officines of their commune, in turn (the demo directory makes three per officine)."""
+    referenced = Referencing.objects.filter(ended_at__isnull=True).values("professional_id")
+    free: dict[str, list[int]] = {}
+    for pk, commune_id in (
+        Professional.objects.filter(user__isnull=True, practice_commune__region_id="76")
+        .exclude(pk__in=referenced)
+        .order_by("pk")
+        .values_list("pk", "practice_commune_id")
+    ):
+        free.setdefault(commune_id, []).append(pk)
+    pharmacies: dict[str, list[int]] = {}
+    for pk, commune_id in (
+        Pharmacy.objects.filter(region_id="76", is_active=True, commune_id__in=list(free))
+        .order_by("finess")
+        .values_list("pk", "commune_id")
+    ):
+        pharmacies.setdefault(commune_id, []).append(pk)
+    rows = [
+        Referencing(professional_id=professional_id, pharmacy_id=here[i % len(here)])
+        for commune_id, here in pharmacies.items()
+        for i, professional_id in enumerate(free[commune_id])
+    ]
+    Referencing.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _fortnight(pharmacy, product, today) -> None:
@@ -80,7 +110,7 @@ def _fortnight(pharmacy, product, today) -> None:
         on_hand_delta=start - level.on_hand,
         on_hand_after=start,
         reserved_after=level.reserved,
-        reason="Inventaire (démonstration)",
+        reason=DEMO_REASON,
     )
     StockMovement.objects.filter(pk=count.pk).update(
         created_at=start_of_day(today - timedelta(days=HISTORY_DAYS + 1)) + timedelta(hours=18)
