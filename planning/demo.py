@@ -1,8 +1,8 @@
 """Demo data of planning: a fortnight of handovers at a few officines whose stock is now low,
 so that `make run` shows pharmacies at risk, proposals, and a simulation with figures.
 
-Idempotent: officines that already have a handover history in the last fortnight are left
-alone; the ledger stays equal to the levels (an inventory count before the handovers)."""
+Idempotent: once the demonstration inventories exist, a second run only recomputes the
+forecast; the ledger stays equal to the levels (an inventory count before the handovers)."""
 
 from datetime import timedelta
 
@@ -47,6 +47,8 @@ def seed() -> int:
         ]
     )
     seeded = 0
+    if busy.exists():  # already seeded: only the forecast is computed again
+        candidates = []
     for pharmacy in candidates:
         _fortnight(pharmacy, surgical, today)
         seeded += 1
