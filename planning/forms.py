@@ -79,6 +79,7 @@ class AtRiskFilterForm(RegionScopedForm):
 class AllocationForm(RegionScopedForm):
     product = forms.ChoiceField(label=_("Produit"))
     quantity = forms.CharField(
+        initial="10000",
         label=_("Masques reçus (lot régional)"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
