@@ -35,6 +35,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
         (_("Espace ARS"), "distribution:ars_home"),
         (_("Tableau de bord"), "dashboards:dashboard"),
         (_("Observatoire"), "observatory:observatory"),
+        (_("Anticipation"), "planning:at_risk"),
         (_("Consultations solidaires"), "consultations:manage_home"),
         (_("Sites de soins"), "referrals:sites"),
         (_("Avis spécialisés"), "specialists:figures"),
@@ -44,6 +45,7 @@ NAV_BY_ROLE: dict[str, list[tuple]] = {
     Role.CPTS_COORDINATOR: [
         (_("Sites de soins"), "referrals:sites"),
         (_("Avis spécialisés"), "specialists:figures"),
+        (_("Ruptures prévues"), "planning:at_risk"),
         (_("Bulletins"), "notifications:bulletins"),
         (_("Crise (SSE)"), "crisis:home"),
         (_("Observatoire"), "observatory:observatory"),

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "specialists",
     "dashboards",
     "opendata",
+    "planning",
     # The project package: composition above every app (sign-up form, seed_demo command).
     "gomask",
     # Sign-in with Pro Santé Connect (an allauth provider; links accounts to professionals).
@@ -573,6 +574,12 @@ OBSERVATORY_COMPUTE_HOURS = env_int("OBSERVATORY_COMPUTE_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE["observatory-compute-access"] = {
     "task": "observatory.tasks.compute_access",
     "schedule": timedelta(hours=OBSERVATORY_COMPUTE_HOURS),
+}
+
+# Planning (planning app): the stock-out forecast and the rebalancing proposals, nightly.
+CELERY_BEAT_SCHEDULE["planning-refresh-forecast"] = {
+    "task": "planning.tasks.refresh_forecast_task",
+    "schedule": crontab(hour=2, minute=30),
 }
 
 # Open-data feeds (opendata app): checked for changes at most every N seconds, rate limit per

@@ -23,6 +23,8 @@ urlpatterns = [
     path("observatoire/", include("observatory.urls")),
     # Distribution pages under /ars/, /officine/ and /professionnel/ (see distribution/urls.py).
     path("", include("distribution.urls")),
+    # Planning pages under /ars/anticipation/ and /officine/<id>/prevision/ (see planning/urls.py).
+    path("", include("planning.urls")),
     path("consultations/", include("consultations.urls")),
     path("notifications/", include("notifications.urls")),
     path("crise/", include("crisis.urls")),

@@ -12,6 +12,7 @@ from distribution import demo as distribution_demo
 from notifications import demo as notifications_demo
 from observatory import demo as observatory_demo
 from pharmacies import demo as pharmacies_demo
+from planning import demo as planning_demo
 from professionals import demo as professionals_demo
 from referrals import demo as referrals_demo
 from specialists import demo as specialists_demo
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             observatory_demo.seed()
             logins += referrals_demo.seed()
             logins += specialists_demo.seed()
+            # Handovers and low stock at a few officines, then the forecast of every officine.
+            planning_demo.seed()
             # Last: the roll-ups aggregate what the other apps seeded.
             dashboards_demo.seed()
         self.stdout.write(
