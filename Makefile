@@ -84,6 +84,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache  # import directions: [tool.importlinter] in pyproject.toml
+	$(PY) scripts/validate_manifests.py  # deploy/kubernetes against the Kubernetes and CloudNativePG schemas
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
