@@ -536,12 +536,7 @@ def seed_race_pharmacies() -> list[tuple[int, str]]:
             user=user, pharmacy=pharmacy, is_owner=True, status=MembershipStatus.ACTIVE
         )
         declare_arrival(
-            actor=user,
-            pharmacy_id=pharmacy.pk,
-            product_code="surgical",
-            quantity=5000,
-            source="national",
-            form_token=str(uuid.uuid4()),
+            actor=user, pharmacy_id=pharmacy.pk, product_code="surgical", quantity=5000, source="national"
         )
         pharmacies.append((pharmacy.pk, email))
     return pharmacies
@@ -635,7 +630,7 @@ def journeys(stack: Stack) -> None:
             {
                 "slot": slot.pk,
                 "first_name": "Louise",
-                "last_name": "Bernard",
+                "last_name": f"Bernard {RUN}",
                 "birth_date": "1950-04-02",
                 "phone": "06 12 34 56 78",
                 "email": "louise.bernard@exemple.fr",
@@ -656,6 +651,19 @@ def journeys(stack: Stack) -> None:
         f"{len(DEMO_EMAILS)} roles, {pages} menu pages, {len(checks)} journeys ({', '.join(checks)})"
         + (f"; problems: {bad}" if bad else ""),
     )
+
+
+def letters(number: int) -> str:
+    """A name part for a number (names refuse digits): 0 -> "a", 27 -> "bb"..."""
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = "abcdefghijklmnopqrstuvwxyz"[digit] + text
+        if number == 0:
+            return text.capitalize()
+
+
+RUN = letters(secrets.randbelow(26**4))  # keeps a rerun's patients apart from the last run's
 
 
 def time_now():
@@ -804,7 +812,7 @@ def kill_web_node(stack: Stack, pharmacies: list[tuple[int, str]]) -> None:
                 {
                     "slot": slot.pk,
                     "first_name": "Patient",
-                    "last_name": f"Essai{index}",
+                    "last_name": f"Essai {RUN} {letters(index)}",
                     "birth_date": "1960-01-01",
                     "phone": f"06 12 34 {index // 100 % 100:02d} {index % 100:02d}",
                     "email": f"patient{index}@exemple.fr",
