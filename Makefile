@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := GOMASK_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true GEOCODER_BACKEND=none
 
-.PHONY: run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check vendor-check test-pgbouncer
+.PHONY: scale-smoke run test smoke venv migrate demo totp worker beat lint format check-services chromium bench vendor territories-data messages clean lock lock-check vendor-check test-pgbouncer
 
 # Runtime + dev dependencies, every file checked against the hashes of the lock.
 $(VENV)/.installed: requirements-dev.lock
@@ -84,6 +84,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache  # import directions: [tool.importlinter] in pyproject.toml
+	$(PY) scripts/validate_manifests.py  # deploy/kubernetes against the Kubernetes and CloudNativePG schemas
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -122,3 +123,9 @@ messages: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Two web nodes behind haproxy, PgBouncer, a streaming replica (pg_basebackup), two Celery
+# workers and beat, all on loopback; five checks through the proxy (scripts/scale_smoke.py).
+# Needs root (PostgreSQL's tools run as the postgres user) and Debian's haproxy and pgbouncer.
+scale-smoke: venv check-services
+	$(PY) scripts/scale_smoke.py

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.permissions import is_doctor
 
+
 def manages_care_site(user) -> bool:
     """The manager of a care site declares its status (reverse accessor of distribution.CareSite)."""
     return user.managed_care_sites.filter(is_active=True).exists()

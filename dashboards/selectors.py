@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +25,16 @@ from consultations.models import (
 from dashboards.models import DispensationWeek, ProfessionalCensus, RollupState
 from dashboards.services import CENSUS, WEEKLY, split_weeks, week_bounds, week_start_of
 from distribution.models import CareSiteKind, Dispensation, Shipment
+from gomask.db_routing import reporting_alias, reporting_connection
 from pharmacies.selectors import stock_band
 from professionals.models import Profession
 from territories.models import Commune, Departement, Epci, Region
+
+
+def _reporting(model):
+    """Rows for a dashboard or an export: read from the replica when one is configured."""
+    return model._default_manager.using(reporting_alias())
+
 
 # "Current dispensation rate": the two whole weeks before the current one.
 RATE_WEEKS = 2
@@ -111,7 +117,7 @@ def _scoped(queryset, f: DashboardFilters, *, product: bool = True, territory: b
 
 def freshness() -> dict[str, datetime | None]:
     """When each roll-up was last refreshed ("données arrêtées au")."""
-    states = dict(RollupState.objects.values_list("name", "refreshed_at"))
+    states = dict(_reporting(RollupState).values_list("name", "refreshed_at"))
     return {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
 
 
@@ -141,14 +147,15 @@ def default_region_code() -> str | None:
     from pharmacies.models import Pharmacy
 
     busiest = (
-        Pharmacy.objects.filter(is_active=True)
+        _reporting(Pharmacy)
+        .filter(is_active=True)
         .values("region")
         .annotate(n=Count("id"))
         .order_by("-n", "region")
         .values_list("region", flat=True)
         .first()
     )
-    return busiest or Region.objects.order_by("code").values_list("code", flat=True).first()
+    return busiest or _reporting(Region).order_by("code").values_list("code", flat=True).first()
 
 
 def _ratio(numerator, denominator, scale=100, digits=1):
@@ -170,7 +177,7 @@ def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> l
         region="ph.region_id", departement="ph.departement_id", epci="co.epci_id", product="sl.product_id"
     )
     conditions.append("ph.is_active")
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(
             f"""
             SELECT ph.departement_id, sl.product_id, sum(sl.on_hand), sum(sl.on_hand - sl.reserved),
@@ -189,15 +196,15 @@ def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> l
     first, last = _rate_weeks(today)
     dispensed = {
         (row["departement"], row["product"]): row["quantity"]
-        for row in _scoped(DispensationWeek.objects, f)
+        for row in _scoped(_reporting(DispensationWeek), f)
         .filter(week_start__range=(first, last))
         .values("departement", "product")
         .annotate(quantity=Sum("quantity"))
     }
     from pharmacies.models import Product
 
-    products = {p.pk: p for p in Product.objects.all()}
-    names = dict(Departement.objects.filter(region=f.region).values_list("code", "name"))
+    products = {p.pk: p for p in _reporting(Product)}
+    names = dict(_reporting(Departement).filter(region=f.region).values_list("code", "name"))
     rows = []
     for departement, product in sorted(set(stock) | set(dispensed)):
         on_hand, available = stock.get((departement, product), (0, 0))
@@ -229,7 +236,7 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> list[di
     conditions += ["ph.is_active", "pr.is_active"]
     # The rate's subquery comes first in the statement, then the filter's conditions.
     params = [f.region.pk, first, last, *scope]
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(
             f"""
             SELECT ph.id, ph.finess, ph.name, co.name, ph.departement_id, ph.latitude, ph.longitude,
@@ -325,7 +332,7 @@ def weekly_flows(f: DashboardFilters) -> list[dict]:
 
     pharmacy = {
         row["week_start"]: row
-        for row in _scoped(PharmacyWeek.objects, f)
+        for row in _scoped(_reporting(PharmacyWeek), f)
         .filter(week_start__range=(f.first_week, f.last_week))
         .values("week_start")
         .annotate(
@@ -358,7 +365,7 @@ def weekly_flows(f: DashboardFilters) -> list[dict]:
 def _care_site_deliveries(f: DashboardFilters) -> dict[tuple[date, str], int]:
     """Masks received by COVID centres and labs from the regional stock (live: a small table)."""
     start, end = f.moment_range
-    shipments = Shipment.objects.filter(
+    shipments = _reporting(Shipment).filter(
         region=f.region, care_site__isnull=False, received_at__gte=start, received_at__lt=end
     )
     if f.departement:
@@ -381,7 +388,7 @@ PROFESSION_LABELS = dict(Profession.choices)
 
 def dispensations_by_profession(f: DashboardFilters) -> list[dict]:
     rows = list(
-        _scoped(DispensationWeek.objects, f)
+        _scoped(_reporting(DispensationWeek), f)
         .filter(week_start__range=(f.first_week, f.last_week))
         .values("profession")
         .annotate(quantity=Sum("quantity"), dispensations=Sum("dispensation_count"))
@@ -418,7 +425,7 @@ def _served_rows(f: DashboardFilters, *, month_columns: str, week_columns: str) 
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -470,14 +477,14 @@ def quota_use(f: DashboardFilters) -> list[dict]:
 
 
 def _epci_names(f: DashboardFilters) -> dict[str | None, str]:
-    return dict(Epci.objects.filter(region=f.region).values_list("code", "name"))
+    return dict(_reporting(Epci).filter(region=f.region).values_list("code", "name"))
 
 
 def coverage_by_epci(f: DashboardFilters) -> list[dict]:
     """Per EPCI of practice: professionals known, referenced at a pharmacy, served in the period."""
     census = {
         row["epci"]: row
-        for row in _scoped(ProfessionalCensus.objects, f, product=False)
+        for row in _scoped(_reporting(ProfessionalCensus), f, product=False)
         .values("epci")
         .annotate(known=Sum("known"), referenced=Sum("referenced"))
     }
@@ -520,20 +527,22 @@ def access_to_care(f: DashboardFilters) -> list[dict]:
     Whole EPCIs: a département filter keeps the EPCIs with a commune in it, counted entirely,
     so that professionals and population cover the same territory.
     """
-    epcis = Epci.objects.filter(region=f.region)
+    epcis = _reporting(Epci).filter(region=f.region)
     if f.epci:
         epcis = epcis.filter(pk=f.epci.pk)
     elif f.departement:
         epcis = epcis.filter(
-            pk__in=Commune.objects.filter(departement=f.departement).values("epci").distinct()
+            pk__in=_reporting(Commune).filter(departement=f.departement).values("epci").distinct()
         )
     census = {
         row["epci"]: row
-        for row in ProfessionalCensus.objects.filter(epci__in=epcis)
+        for row in _reporting(ProfessionalCensus)
+        .filter(epci__in=epcis)
         .values("epci")
         .annotate(total=Sum("known"), doctors=Sum("known", filter=Q(profession=Profession.MEDECIN)))
     }
-    zones = set(PriorityZone.objects.filter(is_active=True, epci__in=epcis).values_list("epci_id", flat=True))
+    zones = _reporting(PriorityZone).filter(is_active=True, epci__in=epcis)
+    zones = set(zones.values_list("epci_id", flat=True))
     rows = []
     for code, name, population in epcis.order_by("name").values_list("code", "name", "population"):
         known = census.get(code, {}).get("total") or 0
@@ -558,17 +567,18 @@ def access_to_care(f: DashboardFilters) -> list[dict]:
 
 def consultations_by_zone(f: DashboardFilters) -> list[dict]:
     """Per priority zone over the period: slots offered, booked, attended, no-shows, doctors found."""
-    zones = PriorityZone.objects.filter(region=f.region).select_related("epci")
+    zones = _reporting(PriorityZone).filter(region=f.region).select_related("epci")
     if f.epci:
         zones = zones.filter(epci=f.epci)
     elif f.departement:
         zones = zones.filter(
-            epci__in=Commune.objects.filter(departement=f.departement).values("epci").distinct()
+            epci__in=_reporting(Commune).filter(departement=f.departement).values("epci").distinct()
         )
     zones = list(zones.order_by("epci__name"))
     start, end = f.moment_range
     offered = dict(
-        Slot.objects.filter(
+        _reporting(Slot)
+        .filter(
             mission__site__zone__in=zones,
             mission__status=MissionStatus.PUBLISHED,
             starts_at__gte=start,
@@ -580,7 +590,8 @@ def consultations_by_zone(f: DashboardFilters) -> list[dict]:
     )
     bookings = {
         row["slot__mission__site__zone"]: row
-        for row in Booking.objects.filter(
+        for row in _reporting(Booking)
+        .filter(
             slot__mission__site__zone__in=zones,
             slot__starts_at__gte=start,
             slot__starts_at__lt=end,
@@ -643,9 +654,8 @@ def dispensations_for_export(*, region_code: str, start: date, end: date):
     since = week_bounds(start)[0]
     until = week_bounds(end)[0] + timedelta(days=1)
     return (
-        Dispensation.objects.filter(
-            pharmacy__region_id=region_code, created_at__gte=since, created_at__lt=until
-        )
+        _reporting(Dispensation)
+        .filter(pharmacy__region_id=region_code, created_at__gte=since, created_at__lt=until)
         .order_by("created_at", "id")
         .values_list(*EXPORT_COLUMNS)
         .iterator(chunk_size=5000)

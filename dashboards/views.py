@@ -16,6 +16,7 @@ from accounts.permissions import ARS, role_required
 from dashboards import panels as panel_registry
 from dashboards import selectors, services
 from dashboards.forms import DashboardFilterForm, ExportForm
+from gomask.db_routing import replica_freshness
 from gomask.errors import NotAllowed
 from pharmacies.models import Product
 from territories.models import Departement, Epci, Region
@@ -111,6 +112,7 @@ def dashboard(request):
             "map_tile_url": settings.MAP_TILE_URL,
             "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "query": filters.as_query(),
+            "replica": replica_freshness(),
         }
     )
     return render(request, "dashboards/dashboard.html", context)

@@ -6,6 +6,7 @@ Three modes, chosen by GOMASK_ENV:
 - production: refuses to start without SECRET_KEY, ALLOWED_HOSTS and REDIS_URL, HTTPS everywhere.
 """
 
+import copy
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -173,6 +174,21 @@ if USING_POSTGRES:
         DATABASES["default"]["LOCK_TIMEOUT_MS"] = LOCK_TIMEOUT_MS
     else:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+# A streaming replica for dashboards and exports (gomask/db_routing.py); stock, quotas and
+# bookings never read from it. Reached directly, not through the transaction pooler. The
+# test settings always declare the alias (a second connection to the test database), so a
+# test can switch the reporting reads to it with DATABASE_REPLICA_URL.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL") or None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+elif GOMASK_ENV == "test":
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"])
+if "replica" in DATABASES:
+    # The test runner points it at the test database instead of creating another one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["gomask.db_routing.PrimaryReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite (`make run`) cannot build two things the dashboards' roll-up tables declare for
     # PostgreSQL: covering indexes (W040: the INCLUDE columns only allow index-only scans) and
