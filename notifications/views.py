@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
-from accounts.permissions import PHARMACIST, PROFESSIONAL, role_required
+from accounts.permissions import PHARMACIST, PROFESSIONAL, role_required, user_may_act_as
 from gomask.errors import Conflict, DomainError, InvalidInput
 from gomask.middleware import refuse_on_form
 from notifications import selectors, services
@@ -278,7 +278,13 @@ def bulletin_detail(request, bulletin_id: int):
     return render(
         request,
         "notifications/bulletin_detail.html",
-        {"bulletin": bulletin, "may_acknowledge": may_acknowledge},
+        {
+            "bulletin": bulletin,
+            "may_acknowledge": may_acknowledge,
+            # A public bulletin reaches patients too (orientation page): only readers of the list
+            # get the link to it.
+            "may_list": user_may_act_as(request.user, PUBLISHERS + PROFESSIONAL),
+        },
     )
 
 

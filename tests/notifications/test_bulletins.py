@@ -187,6 +187,20 @@ def test_public_bulletins_are_on_the_home_page_and_private_ones_are_not(client, 
     assert "Bulletin public" in page and "Bulletin réservé aux soignants" not in page
 
 
+def test_a_public_bulletin_links_to_the_list_only_for_those_who_may_read_it(
+    client, ars_occitanie, gers_nurse
+):
+    """A patient reaches a public bulletin from the orientation page: no link to a list they may
+    not open (the demo crawl found it answering 403)."""
+    bulletin = publish(ars_occitanie, title="Bulletin public", is_public=True)
+    url = reverse("notifications:bulletin_detail", args=[bulletin.pk])
+    list_link = f'href="{reverse("notifications:bulletins")}"'
+    client.force_login(UserFactory(role=Role.PATIENT))
+    assert list_link not in client.get(url).content.decode()
+    client.force_login(gers_nurse)
+    assert list_link in client.get(url).content.decode()
+
+
 def test_private_bulletin_detail_is_hidden_from_non_targeted_people(
     client, ars_occitanie, gers_nurse, toulouse_doctor
 ):
