@@ -138,14 +138,14 @@ def carry_out_transfer(*, actor, proposal_id) -> Proposal:
         raise NotFound(_("Proposition introuvable."), code="unknown_proposal")
     if proposal.status != ProposalStatus.ACCEPTED:
         raise _already_decided()
-    outgoing, _incoming = pharmacies.transfer_stock(
+    outgoing, _incoming = pharmacies.transfer_stock.once(
+        idempotency_key=str(proposal.token),
         actor=actor,
         from_pharmacy_id=proposal.sender_id,
         to_pharmacy_id=proposal.recipient_id,
         product_code=proposal.product.code,
         quantity=proposal.quantity,
-        form_token=proposal.token,
-    )
+    ).value
     proposal.status = ProposalStatus.DONE
     proposal.carried_out_by = actor
     proposal.transfer_movement = outgoing
