@@ -637,6 +637,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two "status" choice sets (an option's, a request for advice's): one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReservationStatusEnum": "distribution.models.ReservationStatus",
+        "AdviceRequestStatusEnum": "specialists.models.RequestStatus",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------

@@ -10,16 +10,11 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from distribution.models import CareSiteKind
 from gomask.errors import InvalidInput
+from pharmacies.serializers import ErrorSerializer
 from referrals import selectors, services
 from referrals.forms import TypedPlaceField
 from referrals.models import SiteState
 from referrals.selectors import NEAREST_DEFAULT_LIMIT, NEAREST_MAX_LIMIT, TRACKS, SiteFilters
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Données invalides"),

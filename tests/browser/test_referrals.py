@@ -60,7 +60,7 @@ def test_a_nurse_refers_a_patient_from_the_map_in_three_clicks(
     page.get_by_role("heading", name="Fiche d'adressage n°").wait_for()
     slip = page.locator("#referral-slip").inner_text()
     assert "fièvre, toux depuis 3 jours" in slip and "Centre COVID de Riscle" in slip
-    assert page.get_by_role("button", name="Imprimer la fiche").is_visible()
+    page.get_by_role("button", name="Imprimer la fiche").wait_for(state="visible")
     assert page_width(page) <= viewport["width"]
     referral = Referral.objects.get()
     assert Delivery.objects.filter(
