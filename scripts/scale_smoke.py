@@ -17,6 +17,7 @@ Prints one line per step with its figure; exits 1 on any violation.
     make scale-smoke          (CI runs it; needs root for pg_basebackup as the postgres user)
 """
 
+import base64
 import contextlib
 import http.client
 import http.cookiejar
@@ -111,6 +112,7 @@ class Stack:
                 "GOMASK_ENV": "production",
                 "DEBUG": "false",
                 "SECRET_KEY": SECRET_KEY,
+                "SPECIALISTS_ENCRYPTION_KEY": SPECIALISTS_KEY,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SITE_URL": f"http://127.0.0.1:{self.proxy_port}",
                 "SECURE_SSL_REDIRECT": "false",
@@ -386,6 +388,7 @@ backend web
 
 
 SECRET_KEY = secrets.token_urlsafe(50)
+SPECIALISTS_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # a Fernet key
 
 
 # --- HTTP through the proxy --------------------------------------------------------------
