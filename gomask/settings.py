@@ -155,9 +155,14 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------
+if PRODUCTION and not env_str("DATABASE_URL"):
+    # The SQLite fallback is for `make run`; a deployment that forgot its URL must not start on
+    # an empty local file and lose every write at the next restart of its container.
+    raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://...).")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        # An empty value (a compose file's `DATABASE_URL: ${DATABASE_URL:-}`) means "not set".
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0),
     )
 }

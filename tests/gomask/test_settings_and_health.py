@@ -54,6 +54,35 @@ def test_production_mode_refuses_to_start_without_redis_for_shared_rate_limits()
     assert "REDIS_URL must be set in production" in result.stderr
 
 
+@pytest.mark.parametrize("value", [None, ""])
+def test_production_mode_refuses_to_start_without_a_database_url(value):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_URL"}
+    if value is not None:
+        env["DATABASE_URL"] = value
+    clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env, "GOMASK_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set in production" in result.stderr
+
+
+def test_an_empty_database_url_outside_production_means_the_local_sqlite_file():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])",
+        env={"GOMASK_ENV": "development", "DATABASE_URL": "", "REDIS_URL": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("sqlite3")
+
+
 def test_production_mode_refuses_to_start_without_the_specialists_encryption_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SPECIALISTS_ENCRYPTION_KEY"}
     result = _manage("check", env=env)
