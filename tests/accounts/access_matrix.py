@@ -204,6 +204,7 @@ ROUTES = {
     # ARS staff (their region), CPTS coordinators (their territory, read-only), administrators.
     "observatory:observatory": only("ars_other", "cpts_other", "admin"),
     "observatory:csv": only("ars_other", "cpts_other", "admin"),
+    "observatory:map": only("ars_other", "cpts_other", "admin"),
     "distribution:ars_home": only("ars_other", "admin"),
     "distribution:cancel_reservation": only("professional", "professional_other"),
     "distribution:confirm_shipment": only("pharmacist_other"),
