@@ -50,6 +50,7 @@
     } else {
       map.setView([46.6, 2.4], 5);
     }
+    container.setAttribute("aria-busy", "false");
   }
 
   if (document.readyState !== "loading") {
