@@ -14,4 +14,5 @@ urlpatterns = [
     path("tableau-de-bord/", include("dashboards.api_urls")),
     path("sites-de-soins/", include("referrals.api_urls")),
     path("avis-specialise/", include("specialists.api_urls")),
+    path("anticipation/", include("planning.api_urls")),
 ]

@@ -646,6 +646,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReservationStatusEnum": "distribution.models.ReservationStatus",
         "AdviceRequestStatusEnum": "specialists.models.RequestStatus",
+        "ArrivalSourceEnum": "pharmacies.models.ArrivalSource",
+        "ShipmentSourceEnum": "distribution.models.ShipmentSource",
     },
 }
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import F, FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
@@ -120,8 +123,79 @@ def _priority_epcis(region: Region) -> set[str]:
 def area_rows(filters: ObservatoryFilters, *, every_profession: bool = False) -> list[dict]:
     """Every commune or EPCI of the filters, worst accessibility first, with its figures (and the
     density of every profession for the CSV)."""
-    drees = latest_drees_import()
+    rows = _area_rows(filters, every_profession=every_profession)
+    _mark_priority(rows, filters)
+    return rows
+
+
+def _mark_priority(rows: list[dict], filters: ObservatoryFilters) -> None:
     priority = _priority_epcis(filters.territory.region)
+    for row in rows:
+        row["priority"] = row["epci_id"] in priority
+
+
+# The page's rows and legend only change with a computation run, a DREES import or the filters:
+# kept in the cache under those (the priority flags, edited by hand, are set after reading it).
+AREA_CACHE_SECONDS = 6 * 3600
+
+
+def _cache_key(filters: ObservatoryFilters, kind: str) -> str:
+    run, drees = latest_run(), latest_drees_import()
+    territory = filters.territory
+    scope = ""
+    if territory.is_narrowed:
+        scope = hashlib.sha256(
+            (",".join(sorted(territory.epcis)) + "|" + ",".join(sorted(territory.communes))).encode()
+        ).hexdigest()[:16]
+    parts = [
+        "observatory",
+        "v1",
+        kind,
+        str(run.pk if run else 0),
+        str(drees.pk if drees else 0),
+        territory.region.pk,
+        scope,
+        filters.level,
+        filters.departement.pk if filters.departement else "",
+        filters.profession,
+        filters.indicator,
+    ]
+    return ":".join(parts)
+
+
+def classified_rows(filters: ObservatoryFilters) -> tuple[list[dict], list[dict]]:
+    """The rows of the page and the map's legend (classes by quintile), cached per run."""
+    key = _cache_key(filters, "rows")
+    cached = cache.get(key)
+    if cached is None:
+        rows = _area_rows(filters)
+        legend = classify(rows, filters.indicator)
+        cached = (rows, legend)
+        cache.set(key, cached, AREA_CACHE_SECONDS)
+    rows, legend = cached
+    _mark_priority(rows, filters)
+    return rows, legend
+
+
+def map_json(filters: ObservatoryFilters) -> bytes:
+    """The map's points as compact JSON, cached per run: [code, name, lat, lng, population,
+    value, class] per territory."""
+    key = _cache_key(filters, "map")
+    body = cache.get(key)
+    if body is None:
+        rows, _legend = classified_rows(filters)
+        value = INDICATOR_KEYS[filters.indicator]
+        points = [
+            [r["code"], r["name"], r["latitude"], r["longitude"], r["population"], r[value], r["class"]]
+            for r in rows
+        ]
+        body = json.dumps(points, separators=(",", ":"), ensure_ascii=False).encode()
+        cache.set(key, body, AREA_CACHE_SECONDS)
+    return body
+
+
+def _area_rows(filters: ObservatoryFilters, *, every_profession: bool = False) -> list[dict]:
+    drees = latest_drees_import()
     if filters.level == COMMUNE:
         raw = _commune_queryset(filters).values(
             "population",
@@ -196,7 +270,7 @@ def area_rows(filters: ObservatoryFilters, *, every_profession: bool = False) ->
                 "nearest_gp_km": None if row["nearest_gp_km"] is None else round(row["nearest_gp_km"], 1),
                 "accessibility": round(row["accessibility"], 1),
                 "drees_apl": None if value is None else round(value, 2),
-                "priority": (row["code"] if filters.level == EPCI else row["epci_id"]) in priority,
+                "epci_id": row["code"] if filters.level == EPCI else row["epci_id"],
                 "latitude": row["latitude"],
                 "longitude": row["longitude"],
             }

@@ -7,9 +7,11 @@ import csv
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.permissions import role_required
@@ -53,29 +55,17 @@ def observatory(request):
     form, filters = _form(request)
     if filters is None:
         return render(request, "observatory/observatory.html", _base_context(request, form, None), status=400)
-    rows = selectors.area_rows(filters)
-    legend = selectors.classify(rows, filters.indicator)
-    key = selectors.INDICATOR_KEYS[filters.indicator]
+    # The rows and the legend come from the cache (one computation per run and filters); the
+    # map's points are fetched by the page's script from observatory:map (cached JSON).
+    rows, legend = selectors.classified_rows(filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    map_points = [
-        [
-            row["code"],
-            row["name"],
-            row["latitude"],
-            row["longitude"],
-            row["population"],
-            row[key],
-            row["class"],
-        ]
-        for row in rows
-    ]
     context = _base_context(request, form, filters)
     context.update(
         {
             "page": page,
             "row_count": len(rows),
             "legend": legend,
-            "map_points": map_points,
+            "map_url": reverse("observatory:map") + "?" + filters.as_query(),
             "indicator_label": selectors.INDICATORS[filters.indicator],
             "profession_label": selectors.PROFESSIONS[filters.profession],
             "run": selectors.latest_run(),
@@ -90,6 +80,21 @@ def observatory(request):
         }
     )
     return render(request, "observatory/observatory.html", context)
+
+
+@require_GET
+@role_required(*READERS)
+def observatory_map(request):
+    """The map's points for the page's filters: compact JSON, cached per computation run."""
+    form, filters = _form(request)
+    if filters is None:
+        return JsonResponse(
+            {"code": "invalid", "message": _("Les filtres ne sont pas valides."), "fields": form.errors},
+            status=400,
+        )
+    response = HttpResponse(selectors.map_json(filters), content_type="application/json")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def _cell(value) -> str:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import numpy as np
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from gomask.clock import start_of_day, week_start
@@ -13,6 +14,7 @@ from notifications.models import CoordinatorScope
 from pharmacies.models import MovementKind, Pharmacy, StockMovement
 from planning.forecast import MIN_COVER_DAYS, NATIONAL, quotas_in_force
 from planning.models import Proposal, ProposalStatus, StockForecast
+from planning.simulator import simulate
 from professionals.models import Profession, Referencing
 from territories.models import Epci
 
@@ -186,3 +188,45 @@ def weekly_supply(
             for pharmacy_id, arrived in cursor.fetchall():
                 supply[pharmacy_index[pharmacy_id], w] += arrived
     return supply
+
+
+def simulation_rows(inputs: SimulationInputs, *, draft: dict, in_force: dict) -> list[dict]:
+    """Per EPCI, the policy in force and the draft (a profession left empty: the quota in force)
+    applied to the same weeks; EPCIs with nobody referenced and no stock-out are left out."""
+    draft_row = [draft[p] if draft.get(p) is not None else in_force[p] for p in PROFESSIONS]
+    draft_quotas = np.tile(np.array(draft_row, dtype=float), (len(inputs.weeks), 1))
+    common = {
+        "supply": inputs.supply,
+        "prof_pharmacy": inputs.prof_pharmacy,
+        "prof_profession": inputs.prof_profession,
+        "prof_epci": inputs.prof_epci,
+        "pharmacy_epci": inputs.pharmacy_epci,
+        "n_epci": len(inputs.epcis),
+    }
+    current = simulate(quotas=inputs.quotas_in_force, **common)
+    drafted = simulate(quotas=draft_quotas, **common)
+    rows = []
+    for i, (code, name) in enumerate(inputs.epcis):
+        if current.professionals[i] == 0 and current.stockout_days[i] == 0 and drafted.stockout_days[i] == 0:
+            continue
+        rows.append(
+            {
+                "code": code,
+                "name": name or _("Sans intercommunalité"),
+                "professionals": int(current.professionals[i]),
+                "current": _figures(current, i),
+                "draft": _figures(drafted, i),
+            }
+        )
+    return rows
+
+
+def _figures(result, i):
+    def pct(value):
+        return None if np.isnan(value) else round(float(value) * 100, 1)
+
+    return {
+        "fully": pct(result.fully_served_share[i]),
+        "stockout_days": int(result.stockout_days[i]),
+        "gini": None if np.isnan(result.gini[i]) else round(float(result.gini[i]), 3),
+    }

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.permissions import PHARMACIST, ensure_region_scope, user_may_act_as
 from distribution import services as distribution
-from distribution.models import CareSite, ShipmentSource
+from distribution.models import CareSite, Shipment, ShipmentSource
 from gomask.cleaning import clean_quantity, parse_id
 from gomask.clock import local_date
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.idempotency import Done, once
 from gomask.locks import advisory_lock, retry_on_contention
 from pharmacies import services as pharmacies
 from pharmacies.models import Pharmacy, Product
@@ -243,3 +244,49 @@ def publish_policy(
         )
         for profession, quantity in sorted(changed.items())
     ]
+
+
+def confirm_allocation_once(
+    *, idempotency_key, actor, product_code, source, lines: dict[str, object]
+) -> Done:
+    """confirm_allocation under the kernel's idempotency contract (the API's `Idempotency-Key`):
+    a repeat with the same key and lines creates nothing and gets the first shipments back."""
+    requested = {key: _typed_quantity(value) for key, value in lines.items()}
+
+    def load(first_pk: int) -> list:
+        # The shipments this key created: the first one and, after it, one per requested
+        # destination (same actor, product, destination and quantity), in the order created.
+        candidates = (
+            Shipment.objects.filter(pk__gte=first_pk, created_by=actor, product__code=product_code)
+            .select_related("product")
+            .order_by("pk")
+        )
+        wanted = {_parse_line(key): quantity for key, quantity in requested.items() if quantity}
+        found = []
+        for shipment in candidates:
+            destination = (
+                (PHARMACY, shipment.pharmacy_id)
+                if shipment.pharmacy_id
+                else (
+                    CARE_SITE,
+                    shipment.care_site_id,
+                )
+            )
+            if wanted.get(destination) == shipment.quantity:
+                found.append(shipment)
+                del wanted[destination]
+                if not wanted:
+                    break
+        return found
+
+    return once(
+        actor=actor,
+        scope="planning-allocation",
+        key=idempotency_key,
+        request={"product": product_code, "source": source, **{f"line:{k}": v for k, v in requested.items()}},
+        perform=lambda: confirm_allocation(
+            actor=actor, product_code=product_code, source=source, lines=lines
+        ),
+        load=load,
+        ref=lambda shipments: min(shipment.pk for shipment in shipments),
+    )

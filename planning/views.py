@@ -2,7 +2,6 @@
 
 import uuid
 
-import numpy as np
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -19,7 +18,6 @@ from pharmacies.selectors import active_product, pharmacies_of, pharmacy_for_mem
 from planning import allocation, selectors, services
 from planning.forecast import MIN_COVER_DAYS
 from planning.forms import AllocationForm, AtRiskFilterForm, SimulationForm
-from planning.simulator import simulate
 from professionals.models import Profession
 
 READERS = (*ARS, Role.CPTS_COORDINATOR)
@@ -146,44 +144,6 @@ def allocate(request):
     return render(request, "planning/allocate.html", context)
 
 
-def _simulation_rows(inputs, draft_quotas):
-    common = {
-        "supply": inputs.supply,
-        "prof_pharmacy": inputs.prof_pharmacy,
-        "prof_profession": inputs.prof_profession,
-        "prof_epci": inputs.prof_epci,
-        "pharmacy_epci": inputs.pharmacy_epci,
-        "n_epci": len(inputs.epcis),
-    }
-    current = simulate(quotas=inputs.quotas_in_force, **common)
-    draft = simulate(quotas=draft_quotas, **common)
-    rows = []
-    for i, (code, name) in enumerate(inputs.epcis):
-        if current.professionals[i] == 0 and current.stockout_days[i] == 0 and draft.stockout_days[i] == 0:
-            continue
-        rows.append(
-            {
-                "code": code,
-                "name": name or _("Sans intercommunalité"),
-                "professionals": int(current.professionals[i]),
-                "current": _figures(current, i),
-                "draft": _figures(draft, i),
-            }
-        )
-    return rows
-
-
-def _figures(result, i):
-    def pct(value):
-        return None if np.isnan(value) else round(float(value) * 100, 1)
-
-    return {
-        "fully": pct(result.fully_served_share[i]),
-        "stockout_days": int(result.stockout_days[i]),
-        "gini": None if np.isnan(result.gini[i]) else round(float(result.gini[i]), 3),
-    }
-
-
 @role_required(*ARS)
 def simulator(request):
     """A draft quota policy applied to the last weeks, per EPCI, next to the policy in force.
@@ -200,8 +160,6 @@ def simulator(request):
     inputs = selectors.simulation_inputs(region_code=form.region_code, product=product, weeks=weeks)
     in_force = selectors.quota_table(local_date(), region_code=form.region_code, product_id=product.pk)
     draft = form.draft()
-    draft_row = [draft[p] if draft[p] is not None else in_force[p] for p in selectors.PROFESSIONS]
-    draft_quotas = np.tile(np.array(draft_row, dtype=float), (len(weeks), 1))
     if request.method == "POST":
         try:
             policies = services.publish_policy(
@@ -220,7 +178,7 @@ def simulator(request):
     else:
         status = 200
     context.update(
-        rows=_simulation_rows(inputs, draft_quotas),
+        rows=selectors.simulation_rows(inputs, draft=draft, in_force=in_force),
         weeks=weeks,
         product=product,
         quota_lines=[

@@ -26,7 +26,8 @@ def test_ars_agent_reads_the_map_and_the_table_of_their_region(
         page.goto("/observatoire/")
         title = page.get_by_role("heading", level=1).inner_text()
         assert title == "Observatoire de l'accès aux soins — Occitanie"
-        page.locator("#observatory-map.leaflet-container").wait_for()
+        # The points are fetched after the page (observatory:map): drawn when aria-busy is false.
+        page.locator('#observatory-map.leaflet-container[aria-busy="false"]').wait_for()
         # One circle per EPCI of the region, drawn without any tile.
         circles = page.locator("#observatory-map path.leaflet-interactive")
         assert circles.count() == EpciAccess.objects.filter(region_id="76").count()
@@ -41,6 +42,7 @@ def test_ars_agent_reads_the_map_and_the_table_of_their_region(
         page.get_by_label("Département", exact=True).select_option("32")
         page.get_by_role("button", name="Afficher").click()
         page.wait_for_url("**departement=32**")
+        page.locator('#observatory-map.leaflet-container[aria-busy="false"]').wait_for()
         gers = Commune.objects.filter(departement_id="32").count()
         assert f"{gers} territoires" in page.locator("table caption").first.inner_text()
         assert page.locator("#observatory-map path.leaflet-interactive").count() == gers
@@ -61,7 +63,8 @@ def test_a_cpts_coordinator_sees_the_epci_of_their_territory_on_a_phone(
     try:
         page.goto("/observatoire/")
         assert page.get_by_text("Vous voyez le territoire de votre CPTS").is_visible()
-        page.locator("#observatory-map.leaflet-container").wait_for()
+        # The points are fetched after the page (observatory:map): drawn when aria-busy is false.
+        page.locator('#observatory-map.leaflet-container[aria-busy="false"]').wait_for()
         assert page.locator("#observatory-map path.leaflet-interactive").count() == 1
         epci = Commune.objects.get(pk=RISCLE).epci
         assert epci.name in page.locator("table").first.inner_text()

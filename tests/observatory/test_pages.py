@@ -4,6 +4,9 @@ import csv
 import io
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from observatory.models import CommuneAccess, EpciAccess
@@ -55,8 +58,12 @@ def test_commune_level_filtered_by_departement_and_profession(client, ars_occita
 
 def test_the_map_points_carry_every_row_and_a_class_per_quintile(client, ars_occitanie, computed):
     client.force_login(ars_occitanie)
-    response = client.get(URL, {"level": "commune", "departement": "32", "indicator": "distance"})
-    points = response.context["map_points"]
+    params = {"level": "commune", "departement": "32", "indicator": "distance"}
+    response = client.get(URL, params)
+    # The page carries the address of its map's points, not the points (compact JSON, cached).
+    assert "observatory-map-points" not in response.content.decode()
+    assert response.context["map_url"].startswith(reverse("observatory:map") + "?")
+    points = client.get(reverse("observatory:map"), params).json()
     assert len(points) == CommuneAccess.objects.filter(departement_id="32").count()
     riscle = next(p for p in points if p[0] == RISCLE)
     assert riscle[5] == 0 and riscle[6] == 4  # nearest GP at 0 km: the best class
@@ -179,3 +186,25 @@ def test_the_page_before_any_computation_says_so(client, ars_occitanie):
     response = client.get(URL)
     assert response.status_code == 200
     assert "pas encore été calculé" in response.content.decode()
+
+
+def test_the_page_reads_its_rows_from_the_cache_after_the_first_request(client, ars_occitanie, computed):
+    cache.clear()
+    client.force_login(ars_occitanie)
+    params = {"level": "commune"}
+    first = client.get(URL, params)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(URL, params)
+        points = client.get(reverse("observatory:map"), params).json()
+    assert not [q for q in captured.captured_queries if "observatory_communeaccess" in q["sql"]]
+    assert [r["code"] for r in again.context["page"].object_list] == [
+        r["code"] for r in first.context["page"].object_list
+    ]
+    assert len(points) == first.context["row_count"]
+
+
+def test_the_map_json_refuses_bad_filters_in_french(client, ars_occitanie, computed):
+    client.force_login(ars_occitanie)
+    response = client.get(reverse("observatory:map"), {"level": "pays"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Les filtres ne sont pas valides."

@@ -8,6 +8,7 @@ import pytest
 from distribution.models import Dispensation, QuotaPolicy
 from gomask.clock import PARIS
 from pharmacies.models import MovementKind, StockLevel, StockMovement
+from planning import services
 from professionals.models import Profession, Referencing
 from tests.factories import PharmacyFactory, ProfessionalFactory, UserFactory
 
@@ -83,3 +84,16 @@ def toulouse(occitanie):
 @pytest.fixture
 def auch(occitanie):
     return PharmacyFactory(insee_code=AUCH, name="Pharmacie de la Cathédrale")
+
+
+@pytest.fixture
+def at_risk_scene(occitanie, surgical):
+    """Riscle: 20 masks at 10 a day (cover 2); Toulouse: 30 at 5 (cover 6); Auch: 500 at 5."""
+    riscle = PharmacyFactory(insee_code=RISCLE, name="Pharmacie de l'Adour")
+    toulouse = PharmacyFactory(insee_code=TOULOUSE, name="Pharmacie du Capitole")
+    auch = PharmacyFactory(insee_code="32013", name="Pharmacie de la Cathédrale")
+    for pharmacy, stock, daily in ((riscle, 20, 10), (toulouse, 30, 5), (auch, 500, 5)):
+        set_stock(pharmacy, surgical, stock)
+        every_day(pharmacy, surgical, daily)
+    services.refresh_forecast(today=TODAY)
+    return riscle, toulouse, auch

@@ -16,19 +16,6 @@ from tests.planning.conftest import RISCLE, TODAY, TOULOUSE, every_day, set_stoc
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def at_risk_scene(occitanie, surgical):
-    """Riscle: 20 masks at 10 a day (cover 2); Toulouse: 30 at 5 (cover 6); Auch: 500 at 5."""
-    riscle = PharmacyFactory(insee_code=RISCLE, name="Pharmacie de l'Adour")
-    toulouse = PharmacyFactory(insee_code=TOULOUSE, name="Pharmacie du Capitole")
-    auch = PharmacyFactory(insee_code="32013", name="Pharmacie de la Cathédrale")
-    for pharmacy, stock, daily in ((riscle, 20, 10), (toulouse, 30, 5), (auch, 500, 5)):
-        set_stock(pharmacy, surgical, stock)
-        every_day(pharmacy, surgical, daily)
-    services.refresh_forecast(today=TODAY)
-    return riscle, toulouse, auch
-
-
 def listed(response) -> list[str]:
     body = response.content.decode()
     table = body.split('id="at-risk"', 1)[1] if 'id="at-risk"' in body else ""

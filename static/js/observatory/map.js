@@ -2,7 +2,8 @@
  * The observatory's indicator on a Leaflet map (django-leaflet): one circle per commune or EPCI,
  * area proportional to its population, coloured by class (viridis, as the legend). The table
  * beside the map holds the same figures: the map is an extra. Works without tiles.
- * Points: [code, name, lat, lng, population, value, class].
+ * Points: [code, name, lat, lng, population, value, class], fetched from data-points-url (compact
+ * JSON, cached on the server per computation run), so the page itself stays small.
  */
 (function () {
   "use strict";
@@ -12,11 +13,18 @@
 
   function init() {
     var container = document.getElementById("observatory-map");
-    var data = document.getElementById("observatory-map-points");
-    if (!container || !data || typeof L === "undefined") {
+    if (!container || typeof L === "undefined" || !window.fetch) {
       return;
     }
-    var points = JSON.parse(data.textContent);
+    fetch(container.getAttribute("data-points-url"), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (points) { draw(container, points); })
+      .catch(function () { draw(container, []); });
+  }
+
+  function draw(container, points) {
     // SVG circles (one element each, readable by tests and tools) unless there are thousands.
     var map = L.map(container, { preferCanvas: points.length > 1500 });
     var tileUrl = container.getAttribute("data-tile-url");
@@ -42,6 +50,7 @@
     } else {
       map.setView([46.6, 2.4], 5);
     }
+    container.setAttribute("aria-busy", "false");
   }
 
   if (document.readyState !== "loading") {
