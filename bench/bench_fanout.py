@@ -410,7 +410,16 @@ def run_kill(worker: Worker, kill_after: int) -> tuple[int, int]:
 
 
 def main():
-    args = bench_arguments(__doc__.splitlines()[0]).parse_args()
+    global PROFESSIONALS, REFERENCED
+    parser = bench_arguments(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--professionals",
+        type=int,
+        default=PROFESSIONALS,
+        help="Recipients of the bulletin (reduced scale: use a fresh BENCH_FANOUT_DATABASE).",
+    )
+    args = parser.parse_args()
+    PROFESSIONALS, REFERENCED = args.professionals, min(REFERENCED, args.professionals)
     prepare(args.rebuild)
     worker = Worker()
     worker.start()
