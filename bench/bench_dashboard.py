@@ -398,9 +398,13 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
+    from tests.factories import record_second_factor
+
     setup_test_environment()
-    client = Client()
-    client.force_login(ars_user())
+    client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS, unlike 'testserver'
+    user = ars_user()
+    client.force_login(user)
+    record_second_factor(client, user)  # the ARS pages want a second factor in the session
     log("")
     met = measure_page(client, "/ars/tableau-de-bord/", runs=args.runs, label="Occitanie, 4 weeks (default)")
     met &= measure_page(
