@@ -91,7 +91,7 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 bench: venv check-services
-	@for script in bench/bench_*.py; do echo "== $$script"; $(TEST_ENV) $(PY) $$script || exit 1; done
+	@$(TEST_ENV) PY=$(PY) bench/run_all.sh
 
 vendor:
 	bash scripts/vendor_assets.sh

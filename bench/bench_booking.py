@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import create_database, gunicorn_server, manage, percentile, setup_django  # noqa: E402
+from common import create_database, gunicorn_server, load, manage, percentile, setup_django  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_BOOKING_DATABASE", "gomask_bench_booking")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "500"))
@@ -393,11 +393,6 @@ def fire(port: int, slot_ids: list[int]) -> tuple[list[dict], float]:
         done.append({**r, "at": r["at"] - wall_started})
     wall = max(r["at"] for r in done)
     return done, wall
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} CPUs)"
 
 
 def main() -> int:

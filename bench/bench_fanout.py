@@ -2,11 +2,14 @@
 
 Measures, on its own database (gomask_bench_fanout: Occitanie, 35,000 professionals
 without portal accounts, so one e-mail delivery each):
-  1. the ceiling: 35,000 no-op tasks through the same broker and the same single worker;
-  2. one arrival at a pharmacy with 10,000 referenced professionals: declaration time
+  1. one arrival at a pharmacy with 10,000 referenced professionals: declaration time
      (the outbox rows are written in its transaction) and time until all are delivered;
-  3. a bulletin to the 35,000 professionals of the region: time until all are delivered
+  2. a bulletin to the 35,000 professionals of the region: time until all are delivered
      (target: within 60 s);
+  3. the ceiling, the same work without the portal's code: the bulletin's 35,000 rows put back
+     to pending, then claimed in batches of 1,000 (the same CLAIM_SQL, chunks of 100) and marked
+     one by one in raw SQL, each Message-ID pushed to the same Redis sink; the ratio bulletin /
+     ceiling is printed;
   4. the same bulletin fan-out with the worker killed (kill -9) mid-way and restarted,
      the relay (what beat runs) republishing what was lost: duplicates and missing must be 0.
 
@@ -28,14 +31,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import redis  # noqa: E402
-from common import PYTHON, ROOT, bench_arguments, bench_environment, create_database, database_exists, manage
+from common import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    bench_arguments,
+    bench_environment,
+    create_database,
+    database_exists,
+    manage,
+    run_bench,
+)
 
 DATABASE = os.environ.get("BENCH_FANOUT_DATABASE", "gomask_bench_fanout")
 REDIS_BASE = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 BROKER_URL = f"{REDIS_BASE}/12"
 SINK_URL = f"{REDIS_BASE}/13"
 SINK_KEY = "bench:fanout:received"
-NOOP_KEY = "bench:fanout:noop"
 PROFESSIONALS = 35_000
 REFERENCED = 10_000
 TARGET_SECONDS = 60.0
@@ -62,7 +73,6 @@ def environment() -> dict[str, str]:
 # --- Pieces imported by the worker process -------------------------------------------------
 
 if __name__ != "__main__":  # the worker (and the bench's own import) define them once
-    from celery import shared_task
     from django.core.mail.backends.base import BaseEmailBackend
 
     class SinkEmailBackend(BaseEmailBackend):
@@ -82,13 +92,6 @@ if __name__ != "__main__":  # the worker (and the bench's own import) define the
             if SinkEmailBackend.client is None:
                 SinkEmailBackend.client = redis.Redis.from_url(SINK_URL)
             return SinkEmailBackend.client.lpos(SINK_KEY, message_id) is not None
-
-    @shared_task(name="bench.noop")
-    def noop() -> None:
-        """The ceiling: a task that only counts itself."""
-        if SinkEmailBackend.client is None:
-            SinkEmailBackend.client = redis.Redis.from_url(SINK_URL)
-        SinkEmailBackend.client.incr(NOOP_KEY)
 
 
 # --- The bench ------------------------------------------------------------------------------
@@ -215,7 +218,7 @@ def sink():
 
 
 def reset_sink():
-    sink().delete(SINK_KEY, NOOP_KEY)
+    sink().delete(SINK_KEY)
     from gomask.celery import app
 
     with app.connection_for_write() as connection:
@@ -240,19 +243,63 @@ def received(prefix: str) -> tuple[int, int]:
     return len(mine), len(set(mine))
 
 
-def ceiling(worker_count_tasks: int) -> float:
-    from bench_fanout import noop as noop_task
+CEILING_KEY = "bench:fanout:ceiling"
+MARK_SQL = (
+    "UPDATE notifications_delivery SET status = 'sent', sent_at = %s, claim_token = NULL, last_error = '', "
+    "updated_at = %s WHERE id = %s AND claim_token = %s"
+)
 
-    reset_sink()
-    started = time.monotonic()
-    for _ in range(worker_count_tasks):
-        noop_task.delay()
-    published = time.monotonic() - started
-    ok = wait_for(lambda: int(sink().get(NOOP_KEY) or 0) >= worker_count_tasks, timeout=600)
-    elapsed = time.monotonic() - started
+
+def ceiling(bulletin_id: int) -> float:
+    """The bulletin's deliveries done again without the portal's code: its rows put back to
+    pending, then, in batches of NOTIFICATIONS_BATCH_SIZE, the same claims (CLAIM_SQL, chunks of
+    CLAIM_CHUNK) and the same per-row marks in raw SQL through one psycopg connection
+    (synchronous_commit off, as the worker), each message's Message-ID pushed to the Redis sink.
+    What it leaves out: the broker, the task, building each e-mail, the ORM."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    import psycopg
+    from django.conf import settings
+
+    from notifications.delivery import CLAIM_CHUNK, CLAIM_SQL
+
+    client = sink()
+    client.delete(CEILING_KEY)
+    with psycopg.connect(bench_environment(DATABASE)["DATABASE_URL"], autocommit=True) as connection:
+        ids = [
+            row[0]
+            for row in connection.execute(
+                "UPDATE notifications_delivery SET status = 'pending', claim_token = NULL, "
+                "claimed_at = NULL, sent_at = NULL, attempts = 0, "
+                "next_attempt_at = now() - interval '1 second' "
+                "WHERE bulletin_id = %s RETURNING id",
+                [bulletin_id],
+            ).fetchall()
+        ]
+        ids.sort()
+        connection.execute("SET synchronous_commit TO off")
+        stale = timedelta(seconds=3600)
+        started = time.monotonic()
+        delivered = 0
+        for batch_start in range(0, len(ids), settings.NOTIFICATIONS_BATCH_SIZE):
+            batch = ids[batch_start : batch_start + settings.NOTIFICATIONS_BATCH_SIZE]
+            for chunk_start in range(0, len(batch), CLAIM_CHUNK):
+                chunk = batch[chunk_start : chunk_start + CLAIM_CHUNK]
+                now, token = datetime.now(UTC), uuid.uuid4()
+                claimed = connection.execute(
+                    CLAIM_SQL.format(ids=", ".join(["%s"] * len(chunk))),
+                    [token, now, now, *chunk, now, now - stale],
+                ).fetchall()
+                for row in claimed:
+                    client.rpush(CEILING_KEY, f"<{row[3].replace(':', '.')}@gomask.notifications>")
+                    now = datetime.now(UTC)
+                    delivered += connection.execute(MARK_SQL, [now, now, row[0], token]).rowcount
+        elapsed = time.monotonic() - started
+    received_count = client.llen(CEILING_KEY)
     print(
-        f"  published in {published:.1f} s; {'all' if ok else 'NOT all'} executed after {elapsed:.1f} s "
-        f"({worker_count_tasks / elapsed:,.0f} tasks/s)"
+        f"  {delivered:,} of {len(ids):,} claimed, sent to the sink and marked in {elapsed:.1f} s "
+        f"({delivered / elapsed:,.0f}/s); sink received {received_count:,}"
     )
     return elapsed
 
@@ -295,7 +342,7 @@ def publish_bulletin(title: str):
     return publish(author=ars, title=title, body="Bulletin du banc d'essai.", severity="info")
 
 
-def run_bulletin() -> float:
+def run_bulletin() -> tuple[float, int]:
     from notifications.models import Delivery, DeliveryStatus
 
     reset_sink()
@@ -313,7 +360,7 @@ def run_bulletin() -> float:
         f"({PROFESSIONALS / elapsed:,.0f}/s; target {TARGET_SECONDS:.0f} s: {verdict}); "
         f"received {count:,}, duplicates {count - distinct}, missing {PROFESSIONALS - distinct}"
     )
-    return elapsed
+    return elapsed, bulletin.pk
 
 
 def run_kill(worker: Worker, kill_after: int) -> tuple[int, int]:
@@ -363,19 +410,30 @@ def run_kill(worker: Worker, kill_after: int) -> tuple[int, int]:
 
 
 def main():
-    args = bench_arguments(__doc__.splitlines()[0]).parse_args()
+    global PROFESSIONALS, REFERENCED
+    parser = bench_arguments(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--professionals",
+        type=int,
+        default=PROFESSIONALS,
+        help="Recipients of the bulletin (reduced scale: use a fresh BENCH_FANOUT_DATABASE).",
+    )
+    args = parser.parse_args()
+    PROFESSIONALS, REFERENCED = args.professionals, min(REFERENCED, args.professionals)
     prepare(args.rebuild)
     worker = Worker()
     worker.start()
     try:
-        print(f"== Ceiling: {PROFESSIONALS:,} no-op tasks through the same broker, one worker")
-        ceiling(PROFESSIONALS)
-        print(f"== Ceiling: {PROFESSIONALS // 1000} no-op tasks (the number of delivery batches of 1,000)")
-        ceiling(PROFESSIONALS // 1000)
         print(f"== One arrival, {REFERENCED:,} referenced professionals")
         run_arrival()
         print(f"== Bulletin to {PROFESSIONALS:,} professionals of Occitanie")
-        run_bulletin()
+        bulletin_seconds, bulletin_id = run_bulletin()
+        print("== Ceiling: the same deliveries without the portal's code (raw SQL claims and marks, sink)")
+        ceiling_seconds = ceiling(bulletin_id)
+        print(
+            f"  ratio bulletin / ceiling: {bulletin_seconds / ceiling_seconds:.2f} "
+            f"(the bulletin also writes its {PROFESSIONALS:,} outbox rows and goes through the broker)"
+        )
         print("== Bulletin again, worker killed (kill -9) mid-way and restarted")
         duplicates, missing = run_kill(worker, kill_after=PROFESSIONALS // 3)
     finally:
@@ -384,4 +442,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_bench(main))

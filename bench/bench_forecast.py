@@ -28,16 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_arguments, create_database, database_exists, database_url, manage, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    bench_arguments,
+    create_database,
+    database_exists,
+    database_url,
+    load,
+    manage,
+    setup_django,
+)
 
 NAME = os.environ.get("BENCH_PLANNING_DATABASE", "gomask_bench_planning")
 BACKTEST_PREFIX, SCALE_PREFIX = "98", "99"
 START = date(2026, 1, 5)  # a Monday
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def prepare(rebuild: bool) -> None:

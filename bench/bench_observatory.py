@@ -32,8 +32,8 @@ from common import (  # noqa: E402
     database_exists,
     database_url,
     manage,
-    percentile,
-    report,
+    page_against_raw_sql,
+    run_bench,
     setup_django,
 )
 
@@ -71,11 +71,6 @@ CROSS JOIN LATERAL (
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def _count(name: str, table: str) -> int:
@@ -130,40 +125,7 @@ def ars_client(region: str):
 
 
 def measure_page(client, path: str, *, runs: int, label: str) -> bool:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def body(response) -> bytes:
-        return b"".join(response.streaming_content) if response.streaming else response.content
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-        size = len(body(response))
-    assert response.status_code == 200, response.status_code
-    statements = [query["sql"] for query in captured.captured_queries]
-    page_ms = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(path)
-        body(response)
-        assert response.status_code == 200
-        page_ms.append((time.perf_counter() - started) * 1000)
-    sql_ms = []
-    with connection.cursor() as cursor:
-        for _ in range(runs):
-            started = time.perf_counter()
-            for statement in statements:
-                cursor.execute(statement)
-                if cursor.description:
-                    cursor.fetchall()
-            sql_ms.append((time.perf_counter() - started) * 1000)
-    met = report(f"page {label}", page_ms, target_p95_ms=TARGET_P95_MS)
-    report(f"  same {len(statements)} SQL statements, raw", sql_ms)
-    log(
-        f"  ratio page / raw SQL: p50 {percentile(page_ms, 0.5) / percentile(sql_ms, 0.5):.2f}   "
-        f"p95 {percentile(page_ms, 0.95) / percentile(sql_ms, 0.95):.2f}   ({size // 1024} KiB)"
-    )
-    return met
+    return page_against_raw_sql(client, path, runs=runs, label=label, target_p95_ms=TARGET_P95_MS)
 
 
 def main() -> int:
@@ -172,7 +134,6 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--region", default="44", help="region code (default: Grand Est, the most communes)")
     args = parser.parse_args()
-    log(f"Before: {load()}")
     prepare(rebuild=args.rebuild, professionals=args.professionals)
 
     from observatory.models import CommuneAccess
@@ -201,9 +162,8 @@ def main() -> int:
         client, "/observatoire/carte.json?level=commune", runs=args.runs, label="map points JSON (commune)"
     )
     measure_page(client, "/observatoire/export.csv?level=commune", runs=max(3, args.runs // 4), label="CSV")
-    log(f"After: {load()}")
     return 0 if met else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_bench(main))

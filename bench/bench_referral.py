@@ -14,7 +14,6 @@ run and at the same random points of metropolitan France:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gomask .venv/bin/python bench/bench_referral.py
 """
 
-import http.client
 import json
 import os
 import random
@@ -22,18 +21,24 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
+    HttpClient,
+    api_token,
     bench_arguments,
     create_database,
     database_exists,
     gunicorn_server,
     manage,
+    print_ratio,
+    random_points,
     report,
+    run_bench,
     setup_django,
+    timed,
 )
 
 DATABASE = os.environ.get("REFERRAL_BENCH_DATABASE", "gomask_referral_bench")
@@ -42,7 +47,6 @@ QUERIES = 500
 LIMIT = 5
 HTTP_TARGET_MS = 50
 HTTP_TIME_BUDGET_S = 120
-MIN_LAT, MAX_LAT, MIN_LNG, MAX_LNG = 42.4, 51.0, -4.7, 8.2
 BENCH_USER = "bench.adressage@exemple.fr"
 
 
@@ -123,24 +127,6 @@ def generate_sites(rng: random.Random) -> None:
         cursor.execute("ANALYZE distribution_caresite; ANALYZE referrals_sitestatus;")
 
 
-def random_points(count: int, rng: random.Random) -> list[tuple[float, float]]:
-    from territories.models import Commune
-
-    communes = list(
-        Commune.objects.filter(
-            latitude__range=(MIN_LAT, MAX_LAT), longitude__range=(MIN_LNG, MAX_LNG)
-        ).values_list("latitude", "longitude")
-    )
-    points = []
-    for index in range(count):
-        if index % 2:
-            points.append((rng.uniform(MIN_LAT, MAX_LAT), rng.uniform(MIN_LNG, MAX_LNG)))
-        else:
-            lat, lng = rng.choice(communes)
-            points.append((lat + rng.uniform(-0.02, 0.02), lng + rng.uniform(-0.02, 0.02)))
-    return points
-
-
 RAW_SQL = """
 SELECT s.id, s.latitude, s.longitude
 FROM distribution_caresite s
@@ -171,78 +157,32 @@ def bench_raw_sql(points) -> list[float]:
                     return sorted(found)[:LIMIT]
                 current = min(current * SEARCH_WIDENING, NEAREST_RADIUS_KM)
 
-    for lat, lng in points[:20]:
-        search(lat, lng)
-    samples = []
-    for lat, lng in points:
-        started = time.perf_counter()
-        search(lat, lng)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return timed(search, points)
 
 
 def bench_in_process(points) -> tuple[list[float], list[int]]:
     from referrals.selectors import nearest_accepting_sites
 
-    for lat, lng in points[:20]:
-        nearest_accepting_sites(latitude=lat, longitude=lng, limit=LIMIT)
-    samples, found = [], []
-    for lat, lng in points:
-        started = time.perf_counter()
-        rows = nearest_accepting_sites(latitude=lat, longitude=lng, limit=LIMIT)
-        samples.append((time.perf_counter() - started) * 1000)
-        found.append(len(rows))
-    return samples, found
+    found = []
 
+    def search(lat, lng):
+        found.append(len(nearest_accepting_sites(latitude=lat, longitude=lng, limit=LIMIT)))
 
-def api_token() -> str:
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import AccountStatus, Role, User
-
-    user, _created = User.objects.get_or_create(
-        email=BENCH_USER, defaults={"role": Role.PROFESSIONAL, "status": AccountStatus.ACTIVE}
-    )
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    samples = timed(search, points)
+    return samples, found[-len(samples) :]
 
 
 def bench_http(base_url: str, token: str, points) -> list[float]:
-    address = urlsplit(base_url)
-    headers = {"Authorization": f"Token {token}", "Accept": "application/json", "Connection": "keep-alive"}
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    client = HttpClient(base_url, {"Authorization": f"Token {token}"})
 
     def get(lat, lng):
-        nonlocal connection
         query = urlencode({"latitude": f"{lat:.5f}", "longitude": f"{lng:.5f}", "limit": LIMIT})
-        for attempt in range(2):
-            try:
-                connection.request("GET", f"/api/sites-de-soins/proches/?{query}", headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-                break
-            except (ConnectionError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
-                if attempt:
-                    raise
-        if response.status != 200:
-            raise SystemExit(f"/api/sites-de-soins/proches/ answered {response.status}: {body[:300]!r}")
-        return json.loads(body)
+        return json.loads(client.get(f"/api/sites-de-soins/proches/?{query}"))
 
-    for lat, lng in points[:20]:
-        get(lat, lng)
-    samples = []
-    deadline = time.monotonic() + HTTP_TIME_BUDGET_S
-    for lat, lng in points:
-        started = time.perf_counter()
-        get(lat, lng)
-        samples.append((time.perf_counter() - started) * 1000)
-        if time.monotonic() > deadline:
-            print(f"  (HTTP time budget of {HTTP_TIME_BUDGET_S} s reached after {len(samples)} requests)")
-            break
-    connection.close()
-    return samples
+    try:
+        return timed(get, points, budget_s=HTTP_TIME_BUDGET_S)
+    finally:
+        client.close()
 
 
 def main() -> int:
@@ -261,15 +201,18 @@ def main() -> int:
     raw = bench_raw_sql(points)
     orm, found = bench_in_process(points)
     print(f"Sites per search: mean {sum(found) / len(found):.1f} (limit {LIMIT})")
-    token = api_token()
+    from accounts.models import Role
+
+    token = api_token(BENCH_USER, Role.PROFESSIONAL)
     connection.close()
     with gunicorn_server(workers=1, name=DATABASE) as base_url:
         http_samples = bench_http(base_url, token, points)
     report("raw SQL (cursor, same boxes)", raw)
     report("in process (selector)", orm)
+    print_ratio("selector / raw SQL", orm, raw)
     met = report("HTTP GET /api/sites-de-soins/proches/", http_samples, target_p95_ms=HTTP_TARGET_MS)
     return 0 if met else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_bench(main))

@@ -10,7 +10,6 @@ the same figures. Prints the machine load (os.getloadavg) before and after.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,13 +18,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import load  # noqa: E402
 
 from planning.simulator import simulate  # noqa: E402  (pure NumPy: no Django needed)
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def inputs(args, rng):

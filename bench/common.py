@@ -207,3 +207,249 @@ def report(label: str, samples_ms: list[float], *, target_p95_ms: float | None =
         line += f"   target p95 < {target_p95_ms:g} ms: {'OK' if met else 'MISSED'}"
     print(line, flush=True)
     return met
+
+
+# --- The machine ------------------------------------------------------------------------------
+
+
+def load() -> str:
+    """The machine's load average: the figures of a run mean little when it is busy."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def run_bench(main) -> int:
+    """Run a bench's main(), printing the machine's load before and after; its exit status."""
+    print(f"Before: {load()}", flush=True)
+    try:
+        status = main()
+    finally:
+        print(f"After: {load()}", flush=True)
+    return int(status or 0)
+
+
+# --- Timing loops -----------------------------------------------------------------------------
+
+
+def timed(call, items, *, warmup: int = 20, budget_s: float | None = None) -> list[float]:
+    """Milliseconds of `call(*item)` for each item, after `warmup` untimed calls; stops early
+    (and says so) when `budget_s` is spent."""
+    items = list(items)
+    for item in items[:warmup]:
+        call(*item)
+    samples = []
+    deadline = time.monotonic() + budget_s if budget_s else None
+    for item in items:
+        started = time.perf_counter()
+        call(*item)
+        samples.append((time.perf_counter() - started) * 1000)
+        if deadline and time.monotonic() > deadline:
+            print(f"  (time budget of {budget_s:g} s reached after {len(samples)} calls)", flush=True)
+            break
+    return samples
+
+
+def timed_concurrently(make_call, items, *, clients: int, warmup: int = 5) -> tuple[list[float], float]:
+    """`clients` threads share `items`; each thread gets its own callable from `make_call()`
+    (its own connection) and makes `warmup` untimed calls before the clock starts. Returns the
+    latencies in milliseconds and the wall-clock seconds of the whole run. Django connections
+    the threads opened are closed at their end."""
+    import queue
+    import threading
+
+    items = list(items)
+    work: queue.Queue = queue.Queue()
+    for item in items:
+        work.put(item)
+    samples: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    calls = [make_call() for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+
+    def client(call):
+        mine = []
+        try:
+            for item in items[:warmup]:
+                call(*item)
+        except BaseException as exc:  # noqa: BLE001 (reported by the main thread)
+            errors.append(exc)
+        start.wait()
+        try:
+            while True:
+                try:
+                    item = work.get_nowait()
+                except queue.Empty:
+                    break
+                began = time.perf_counter()
+                call(*item)
+                mine.append((time.perf_counter() - began) * 1000)
+        except BaseException as exc:  # noqa: BLE001 (reported by the main thread)
+            errors.append(exc)
+        with lock:
+            samples.extend(mine)
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    for call in calls:
+        close = getattr(call, "close", None)
+        if close:
+            close()
+    if errors:
+        raise errors[0]
+    return samples, wall
+
+
+def print_ratio(label: str, measured: list[float], floor: list[float]) -> None:
+    """The ratio of two sets of latencies (what is compared between machines)."""
+    print(
+        f"  ratio {label}: p50 {percentile(measured, 0.5) / percentile(floor, 0.5):.2f}   "
+        f"p95 {percentile(measured, 0.95) / percentile(floor, 0.95):.2f}",
+        flush=True,
+    )
+
+
+# --- HTTP and pages ---------------------------------------------------------------------------
+
+
+class HttpClient:
+    """One keep-alive HTTP/1.1 connection to the bench's gunicorn; reconnects once if dropped."""
+
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None, timeout: float = 10):
+        import http.client
+
+        self._http = http.client
+        address = urlsplit(base_url)
+        self.host, self.port, self.timeout = address.hostname, address.port, timeout
+        self.headers = {"Accept": "application/json", "Connection": "keep-alive", **(headers or {})}
+        self.connection = self._connect()
+
+    def _connect(self):
+        return self._http.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def get(self, path: str) -> bytes:
+        """GET path; its body (SystemExit on anything but 200)."""
+        for attempt in range(2):
+            try:
+                self.connection.request("GET", path, headers=self.headers)
+                response = self.connection.getresponse()
+                body = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.connection.close()
+                break
+            except (ConnectionError, self._http.HTTPException):
+                self.connection.close()
+                self.connection = self._connect()
+                if attempt:
+                    raise
+        if response.status != 200:
+            raise SystemExit(f"GET {path} answered {response.status}: {body[:300]!r}")
+        return body
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def replay_raw(statements: list[str], *, runs: int) -> list[float]:
+    """Milliseconds of running `statements` (SQL as captured, parameters inlined) through a bare
+    cursor of Django's connection, fetching every row: the floor under an ORM path."""
+    from django.db import connection
+
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            started = time.perf_counter()
+            for statement in statements:
+                cursor.execute(statement)
+                if cursor.description:
+                    cursor.fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def captured_statements(call) -> tuple[object, list[str]]:
+    """(call()'s result, the SQL statements it ran on Django's default connection)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return result, [query["sql"] for query in captured.captured_queries]
+
+
+def page_against_raw_sql(
+    client, path: str, *, runs: int, label: str, target_p95_ms: float, max_ratio: float | None = None
+) -> bool:
+    """p50/p95 of a page through Django's test client, next to the same SQL statements (captured
+    from one render) replayed raw, and their ratio; returns whether the page meets the target
+    (and, with `max_ratio`, whether its p95 is within that many times the raw SQL's)."""
+
+    def get():
+        response = client.get(path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        return body
+
+    body, statements = captured_statements(get)
+    page_ms = timed(get, [()] * runs, warmup=1)
+    sql_ms = replay_raw(statements, runs=runs)
+    met = report(f"page {label}", page_ms, target_p95_ms=target_p95_ms)
+    report(f"  same {len(statements)} SQL statements, raw", sql_ms)
+    print_ratio("page / raw SQL", page_ms, sql_ms)
+    ratio = percentile(page_ms, 0.95) / percentile(sql_ms, 0.95)
+    line = f"  {len(body) // 1024} KiB"
+    if max_ratio is not None:
+        within = ratio <= max_ratio
+        met &= within
+        line += f"; target p95 ratio <= {max_ratio:g}: {'OK' if within else 'MISSED'}"
+    print(line, flush=True)
+    return met
+
+
+# --- Search points and API users ----------------------------------------------------------------
+
+# Metropolitan France, roughly: where the random search points fall.
+MIN_LAT, MAX_LAT, MIN_LNG, MAX_LNG = 42.4, 51.0, -4.7, 8.2
+
+
+def random_points(count: int, rng) -> list[tuple[float, float]]:
+    """Half near real communes (where people search from), half uniform over the mainland box."""
+    from territories.models import Commune
+
+    communes = list(
+        Commune.objects.filter(
+            latitude__range=(MIN_LAT, MAX_LAT), longitude__range=(MIN_LNG, MAX_LNG)
+        ).values_list("latitude", "longitude")
+    )
+    points = []
+    for index in range(count):
+        if index % 2:
+            points.append((rng.uniform(MIN_LAT, MAX_LAT), rng.uniform(MIN_LNG, MAX_LNG)))
+        else:
+            lat, lng = rng.choice(communes)
+            points.append((lat + rng.uniform(-0.02, 0.02), lng + rng.uniform(-0.02, 0.02)))
+    return points
+
+
+def api_token(email: str, role: str) -> str:
+    """The API token of an active bench user with this role (created the first time)."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import AccountStatus, User
+
+    user, _created = User.objects.get_or_create(
+        email=email, defaults={"role": role, "status": AccountStatus.ACTIVE}
+    )
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

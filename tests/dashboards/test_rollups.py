@@ -531,3 +531,40 @@ def test_buckets_closed_while_refreshes_were_narrow_are_built_before_they_are_re
         for row in quota_use(f)
     } == live_quotas
     assert {row["epci"]: row["served"] for row in coverage_by_epci(f) if row["served"]} == live_served_by_epci
+
+
+def test_quota_use_and_coverage_read_the_served_rows_once_and_count_a_moved_professional_once(world):
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboards.selectors import DashboardFilters, coverage_by_epci, quota_use
+    from territories.models import Commune, Region
+
+    refresh_rollups()
+    # The nurse moved to Toulouse this week: last week's row is at Riscle, this week's at Toulouse.
+    toulouse = Commune.objects.get(pk=world.toulouse.commune_id)
+    moved = ServedWeek.objects.filter(professional=world.nurse, week_start=world.this_week)
+    assert moved.update(epci_id=toulouse.epci_id, departement_id=toulouse.departement_id) == 1
+    rows = list(ServedWeek.objects.values("professional_id", "profession", "epci_id", "quantity"))
+    assert len({row["epci_id"] for row in rows if row["professional_id"] == world.nurse.pk}) == 2
+    f = DashboardFilters(
+        region=Region.objects.get(pk="76"),
+        departement=None,
+        epci=None,
+        start=world.last_week,
+        end=world.this_week,
+        product=None,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        quotas = {row["profession"]: row for row in quota_use(f)}
+        served = {row["epci"]: row["served"] for row in coverage_by_epci(f) if row["served"]}
+    assert sum("dashboards_servedweek" in query["sql"] for query in captured.captured_queries) == 1
+    professionals, by_epci = {}, {}
+    for row in rows:
+        professionals.setdefault(row["profession"], set()).add(row["professional_id"])
+        by_epci.setdefault(row["epci_id"] or "", set()).add(row["professional_id"])
+    assert {profession: row["professionals"] for profession, row in quotas.items()} == {
+        profession: len(ids) for profession, ids in professionals.items()
+    }
+    assert quotas["infirmier"]["professionals"] == 1  # once, although in two EPCIs
+    assert quotas["infirmier"]["professional_weeks"] == 2
+    assert served == {epci: len(ids) for epci, ids in by_epci.items()}
