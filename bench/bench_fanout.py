@@ -33,7 +33,7 @@ from common import PYTHON, ROOT, bench_arguments, bench_environment, create_data
 DATABASE = os.environ.get("BENCH_FANOUT_DATABASE", "gomask_bench_fanout")
 REDIS_BASE = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 BROKER_URL = f"{REDIS_BASE}/12"
-SINK_URL = f"{REDIS_BASE}/13"
+SINK_URL = os.environ.get("BENCH_SINK_URL", f"{REDIS_BASE}/13")
 SINK_KEY = "bench:fanout:received"
 NOOP_KEY = "bench:fanout:noop"
 PROFESSIONALS = 35_000
