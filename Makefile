@@ -85,6 +85,7 @@ lint: venv
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache  # import directions: [tool.importlinter] in pyproject.toml
 	$(PY) scripts/validate_manifests.py  # deploy/kubernetes against the Kubernetes and CloudNativePG schemas
+	$(PY) scripts/validate_compose.py  # docker-compose.yml: commands, variables, ports, healthchecks, depends_on
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
