@@ -14,7 +14,12 @@ Then, through the proxy:
   5. a dashboard read from the replica while writes go on, with its freshness.
 Prints one line per step with its figure; exits 1 on any violation.
 
-    make scale-smoke          (CI runs it; needs root for pg_basebackup as the postgres user)
+    make scale-smoke          (by hand for now; needs root for pg_basebackup as the postgres user)
+
+Ports from SCALE_SMOKE_PORT_BASE (17340) up, below the kernel's ephemeral range; Redis databases
+SCALE_SMOKE_REDIS_DBS (cache, broker, e-mail sink: 14,15,13); SCALE_SMOKE_REUSE=1 keeps the
+database of the last run. Every process group it starts is recorded in SCALE_SMOKE_DIR/pids:
+`scale_smoke.py --cleanup` (make's trap) stops them, the replica and the pooler, even after a kill.
 """
 
 import base64
@@ -256,6 +261,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         stop_servers(self.work)
+        (self.work / "pids").unlink(missing_ok=True)
 
     # --- PostgreSQL: the database, the replica, the pooler -------------------------------
 
