@@ -620,6 +620,44 @@ def seed_race_pharmacies() -> list[tuple[int, str]]:
     return pharmacies
 
 
+def ensure_free_slots(count: int) -> int:
+    """At least `count` free future slots of published missions: a rerun on a kept database has
+    booked the last run's (steps 1 and 3). New ones are added as a doctor would publish them,
+    beside existing future slots of the same missions (same day, a minute apart); the number added."""
+    import datetime
+
+    from consultations.models import Slot
+
+    future = Slot.objects.filter(
+        mission__status="published", starts_at__gt=time_now() + datetime.timedelta(hours=2)
+    )
+    missing = count - future.filter(bookings__isnull=True).count()
+    templates = list(future.order_by("starts_at")[: max(missing, 0)])
+    if missing <= 0 or not templates:
+        return 0
+    taken = set(
+        Slot.objects.filter(mission__in={t.mission_id for t in templates}).values_list(
+            "mission_id", "starts_at"
+        )
+    )
+    new = []
+    while len(new) < missing:
+        template = templates[len(new) % len(templates)]
+        starts = template.starts_at
+        while (template.mission_id, starts) in taken:
+            starts += datetime.timedelta(minutes=1)
+        taken.add((template.mission_id, starts))
+        new.append(
+            Slot(
+                mission_id=template.mission_id,
+                starts_at=starts,
+                ends_at=starts + (template.ends_at - template.starts_at),
+            )
+        )
+    Slot.objects.bulk_create(new)
+    return len(new)
+
+
 # --- The five steps ----------------------------------------------------------------------
 
 
@@ -1104,6 +1142,7 @@ def main() -> int:
         existing = Professional.objects.filter(email__endswith="@scale.gomask.fr").count()
         seed_professionals(PROFESSIONALS - existing, first=existing)
         pharmacies = seed_race_pharmacies()
+        ensure_free_slots(45)  # one for step 1, 40 for step 3
         stack.start_replica()
         stack.start_pooler()
         for index in range(2):
