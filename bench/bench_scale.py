@@ -25,9 +25,9 @@ account, built once), for a quick run on a loaded machine:
     GOMASK_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:5432/gomask \\
         .venv/bin/python bench/bench_scale.py [--small] [--seconds 20 --clients 16]
 
-Needs root (as `make scale-smoke`: nothing here needs the postgres user, but PgBouncer and
-haproxy come from Debian's packages) and the local Redis (SCALE_SMOKE_REDIS, databases
-SCALE_SMOKE_REDIS_DBS as for the smoke).
+Needs Debian's haproxy and pgbouncer, pgbench, and the local Redis (SCALE_SMOKE_REDIS, databases
+SCALE_SMOKE_REDIS_DBS as for the smoke). The stack is stopped at the end, on an error or on
+SIGTERM; what a killed run left is stopped at the start of the next (SCALE_BENCH_DIR/pids).
 """
 
 import argparse
