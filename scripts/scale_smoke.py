@@ -1175,8 +1175,8 @@ def main() -> int:
         kill_web_node(stack, pharmacies)
         fan_out_with_a_worker_killed(stack)
         dashboard_from_the_replica(stack, pharmacies)
-    except Exception as exc:  # noqa: BLE001 - report, then clean up
-        failures.append(f"{exc.__class__.__name__}: {exc}")
+    except BaseException as exc:  # noqa: BLE001 - report (a signal, Ctrl-C too), then clean up
+        failures.append(f"interrupted ({exc.__class__.__name__}: {exc})")
         raise
     finally:
         stack.stop()
