@@ -85,6 +85,7 @@ lint: venv
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache  # import directions: [tool.importlinter] in pyproject.toml
 	$(PY) scripts/validate_manifests.py  # deploy/kubernetes against the Kubernetes and CloudNativePG schemas
+	$(PY) scripts/validate_compose.py  # docker-compose.yml: commands, variables, ports, healthchecks, depends_on
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -127,5 +128,8 @@ clean:
 # Two web nodes behind haproxy, PgBouncer, a streaming replica (pg_basebackup), two Celery
 # workers and beat, all on loopback; five checks through the proxy (scripts/scale_smoke.py).
 # Needs root (PostgreSQL's tools run as the postgres user) and Debian's haproxy and pgbouncer.
+# Ports from SCALE_SMOKE_PORT_BASE (17340) up, below the ephemeral range; Redis databases
+# SCALE_SMOKE_REDIS_DBS (14,15,13: cache, broker, e-mail sink). The trap stops whatever the run
+# left, even when it was killed.
 scale-smoke: venv check-services
-	$(PY) scripts/scale_smoke.py
+	trap '$(PY) scripts/scale_smoke.py --cleanup' EXIT; $(PY) scripts/scale_smoke.py

@@ -45,7 +45,7 @@ from common import (  # noqa: E402
 DATABASE = os.environ.get("BENCH_FANOUT_DATABASE", "gomask_bench_fanout")
 REDIS_BASE = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 BROKER_URL = f"{REDIS_BASE}/12"
-SINK_URL = f"{REDIS_BASE}/13"
+SINK_URL = os.environ.get("BENCH_SINK_URL", f"{REDIS_BASE}/13")
 SINK_KEY = "bench:fanout:received"
 PROFESSIONALS = 35_000
 REFERENCED = 10_000

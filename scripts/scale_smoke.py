@@ -14,7 +14,12 @@ Then, through the proxy:
   5. a dashboard read from the replica while writes go on, with its freshness.
 Prints one line per step with its figure; exits 1 on any violation.
 
-    make scale-smoke          (CI runs it; needs root for pg_basebackup as the postgres user)
+    make scale-smoke          (by hand for now; needs root for pg_basebackup as the postgres user)
+
+Ports from SCALE_SMOKE_PORT_BASE (17340) up, below the kernel's ephemeral range; Redis databases
+SCALE_SMOKE_REDIS_DBS (cache, broker, e-mail sink: 14,15,13); SCALE_SMOKE_REUSE=1 keeps the
+database of the last run. Every process group it starts is recorded in SCALE_SMOKE_DIR/pids:
+`scale_smoke.py --cleanup` (make's trap) stops them, the replica and the pooler, even after a kill.
 """
 
 import base64
@@ -45,6 +50,15 @@ WORK = Path(os.environ.get("SCALE_SMOKE_DIR", "/tmp/gomask-scale-smoke"))
 PG_HOST, PG_PORT = "127.0.0.1", int(os.environ.get("PG_PORT", "5432"))
 DATABASE = "gomask_scale_smoke"
 REDIS_BASE = os.environ.get("SCALE_SMOKE_REDIS", "redis://127.0.0.1:6379")
+# Redis databases of the cache, the broker and the e-mail sink (one may serve all three: their
+# keys do not overlap and nothing flushes a database).
+REDIS_CACHE_DB, REDIS_BROKER_DB, REDIS_SINK_DB = (
+    int(n) for n in os.environ.get("SCALE_SMOKE_REDIS_DBS", "14,15,13").split(",")
+)
+# Listening ports are taken from a fixed range below the kernel's ephemeral range
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 by default), so that an outgoing
+# connection of another program can never hold the port between the probe and the bind.
+PORT_BASE = int(os.environ.get("SCALE_SMOKE_PORT_BASE", "17340"))
 PROFESSIONALS = int(os.environ.get("SCALE_SMOKE_PROFESSIONALS", "35000"))
 RACE_PHARMACIES = 10
 DEMO_EMAILS = [
@@ -64,10 +78,22 @@ def step(number: int, label: str, ok: bool, figure: str) -> None:
         failures.append(f"step {number}: {label}: {figure}")
 
 
+_taken_ports: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """The next port from PORT_BASE that nothing listens on (nor was given out by this run)."""
+    for port in range(PORT_BASE, PORT_BASE + 200):
+        if port in _taken_ports:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken_ports.add(port)
+        return port
+    raise RuntimeError(f"no free port in {PORT_BASE}-{PORT_BASE + 199} (SCALE_SMOKE_PORT_BASE)")
 
 
 def wait_until(predicate, timeout: float, every: float = 0.2) -> bool:
@@ -90,19 +116,67 @@ def pg_bin(name: str) -> str:
     return str(found[-1]) if found else name
 
 
+def stop_servers(work: Path = WORK) -> None:
+    """The replica and the pooler of a run, if they run (their pid files are under `work`)."""
+    replica = work / "replica"
+    if (replica / "postmaster.pid").exists():
+        subprocess.run(
+            as_postgres([pg_bin("pg_ctl"), "-D", str(replica), "stop", "-m", "immediate"]),
+            capture_output=True,
+        )
+    subprocess.run(
+        ["bash", "scripts/pgbouncer.sh", "stop"],
+        cwd=ROOT,
+        env={**os.environ, "PGBOUNCER_DIR": str(work / "pgbouncer")},
+        capture_output=True,
+    )
+
+
+def clean_up_leftovers(work: Path = WORK) -> int:
+    """What a run killed without a chance to clean up (kill -9, a lost CI runner) left behind:
+    its processes (by the process groups recorded in WORK/pids), its replica and its pooler.
+    Run before each run, and by `make scale-smoke`'s trap after it; the number of groups killed."""
+    killed = 0
+    pids = work / "pids"
+    if pids.exists():
+        for line in pids.read_text().splitlines():
+            pid = int(line.split()[0])
+            try:
+                # Only a group this script started: its leader is the recorded process, in this tree.
+                if os.getpgid(pid) != pid or Path(f"/proc/{pid}/cwd").resolve() != ROOT:
+                    continue
+                os.killpg(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError, FileNotFoundError):
+                continue
+        pids.unlink()
+    stop_servers(work)
+    return killed
+
+
+def raise_exit(signum, _frame):
+    """SIGTERM/SIGHUP (a cancelled CI job) unwind like Ctrl-C: `finally` stops the stack."""
+    raise SystemExit(128 + signum)
+
+
 # --- The stack --------------------------------------------------------------------------
 
 
 class Stack:
     """Every process of the smoke, each in its own process group (kill -9 takes its children)."""
 
-    def __init__(self):
+    def __init__(
+        self, *, database: str = DATABASE, work: Path = WORK, web_workers: int = 2, web_threads: int = 4
+    ):
+        self.database = database
+        self.work = work
+        self.web_workers, self.web_threads = web_workers, web_threads
         self.proxy_port = free_port()
         self.web_ports = [free_port(), free_port()]
         self.pooler_port = free_port()
         self.replica_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
-        self.replica_dir = WORK / "replica"
+        self.replica_dir = self.work / "replica"
 
     # Environment of every portal process: production settings on the pooled primary.
     def environment(self) -> dict[str, str]:
@@ -117,13 +191,13 @@ class Stack:
                 "SITE_URL": f"http://127.0.0.1:{self.proxy_port}",
                 "SECURE_SSL_REDIRECT": "false",
                 "SECURE_HSTS_SECONDS": "0",
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.pooler_port}/{DATABASE}",
+                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.pooler_port}/{self.database}",
                 "DATABASE_POOL_MODE": "transaction",
                 "DATABASE_CONN_MAX_AGE": "0",
-                "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{self.replica_port}/{DATABASE}",
-                "REDIS_URL": f"{REDIS_BASE}/14",
+                "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{self.replica_port}/{self.database}",
+                "REDIS_URL": f"{REDIS_BASE}/{REDIS_CACHE_DB}",
                 "CACHE_KEY_PREFIX": "scale-smoke",
-                "CELERY_BROKER_URL": f"{REDIS_BASE}/15",
+                "CELERY_BROKER_URL": f"{REDIS_BASE}/{REDIS_BROKER_DB}",
                 "CELERY_TASK_ALWAYS_EAGER": "false",
                 "TRUSTED_PROXY_COUNT": "1",
                 "GEOCODER_BACKEND": "none",
@@ -133,6 +207,7 @@ class Stack:
                 # The e-mail provider: a sink recording each Message-ID in Redis (bench/bench_fanout.py).
                 "EMAIL_BACKEND": "bench_fanout.SinkEmailBackend",
                 "BENCH_REDIS": REDIS_BASE,
+                "BENCH_SINK_URL": f"{REDIS_BASE}/{REDIS_SINK_DB}",
                 "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
                 # A claim abandoned by a killed worker is taken again after 10 s, relayed every 2 s.
                 "NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS": "10",
@@ -147,13 +222,13 @@ class Stack:
     def direct_environment(self) -> dict[str, str]:
         """The same, straight to the primary with a session: migrations and the smoke's own checks."""
         env = self.environment()
-        env["DATABASE_URL"] = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}"
+        env["DATABASE_URL"] = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{self.database}"
         env["DATABASE_POOL_MODE"] = "session"
         env.pop("DATABASE_REPLICA_URL")
         return env
 
     def spawn(self, name: str, command: list[str], env=None) -> subprocess.Popen:
-        log = open(WORK / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process's life
+        log = open(self.work / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process's life
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -163,6 +238,8 @@ class Stack:
             start_new_session=True,
         )
         self.processes[name] = process
+        with (self.work / "pids").open("a") as pids:
+            pids.write(f"{process.pid} {name}\n")
         return process
 
     def kill(self, name: str) -> None:
@@ -172,6 +249,8 @@ class Stack:
         process.wait()
 
     def stop(self) -> None:
+        """Every process this run started, the replica and the pooler (each step on its own:
+        one failing does not keep the next from running)."""
         for name in list(self.processes):
             process = self.processes.pop(name)
             with contextlib.suppress(ProcessLookupError):
@@ -181,14 +260,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if (self.replica_dir / "PG_VERSION").exists():
-            subprocess.run(
-                as_postgres([pg_bin("pg_ctl"), "-D", str(self.replica_dir), "stop", "-m", "immediate"]),
-                capture_output=True,
-            )
-        subprocess.run(
-            ["bash", "scripts/pgbouncer.sh", "stop"], cwd=ROOT, env=self.pooler_env(), capture_output=True
-        )
+        stop_servers(self.work)
+        (self.work / "pids").unlink(missing_ok=True)
 
     # --- PostgreSQL: the database, the replica, the pooler -------------------------------
 
@@ -198,8 +271,8 @@ class Stack:
         with psycopg.connect(
             f"postgres://postgres@{PG_HOST}:{PG_PORT}/postgres", autocommit=True
         ) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{self.database}"')
             # pg_basebackup connects for replication, which "all" in pg_hba.conf does not cover.
             hba = Path(connection.execute("SHOW hba_file").fetchone()[0])
             rule = "host replication all 127.0.0.1/32 trust"
@@ -212,7 +285,9 @@ class Stack:
         import psycopg
 
         with psycopg.connect(f"postgres://postgres@{PG_HOST}:{PG_PORT}/postgres") as connection:
-            found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+            found = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.database]
+            ).fetchone()
         return found is not None
 
     def manage(self, *args: str, production: bool = False) -> None:
@@ -225,9 +300,9 @@ class Stack:
 
     def start_replica(self) -> None:
         shutil.rmtree(self.replica_dir, ignore_errors=True)
-        WORK.mkdir(parents=True, exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            shutil.chown(WORK, "postgres")
+            shutil.chown(self.work, "postgres")
         subprocess.run(
             as_postgres(
                 [
@@ -260,7 +335,7 @@ class Stack:
             for name in ("postgresql.conf", "pg_hba.conf"):
                 shutil.chown(self.replica_dir / name, "postgres", "postgres")
         options = (
-            f"-p {self.replica_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={WORK} "
+            f"-p {self.replica_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.work} "
             "-c hot_standby=on -c hot_standby_feedback=on"
         )
         subprocess.run(
@@ -272,7 +347,7 @@ class Stack:
                     "-o",
                     options,
                     "-l",
-                    str(WORK / "replica.log"),
+                    str(self.work / "replica.log"),
                     "-w",
                     "-t",
                     "600",
@@ -286,7 +361,7 @@ class Stack:
     def pooler_env(self) -> dict[str, str]:
         return {
             **os.environ,
-            "PGBOUNCER_DIR": str(WORK / "pgbouncer"),
+            "PGBOUNCER_DIR": str(self.work / "pgbouncer"),
             "PGBOUNCER_PORT": str(self.pooler_port),
         }
 
@@ -310,14 +385,14 @@ class Stack:
                 "gunicorn",
                 "gomask.wsgi:application",
                 f"--bind=127.0.0.1:{self.web_ports[index]}",
-                "--workers=2",
-                "--threads=4",
+                f"--workers={self.web_workers}",
+                f"--threads={self.web_threads}",
                 "--log-level=warning",
             ],
         )
 
     def start_proxy(self) -> None:
-        config = WORK / "haproxy.cfg"
+        config = self.work / "haproxy.cfg"
         servers = "\n".join(
             f"    server web{i + 1} 127.0.0.1:{port} check" for i, port in enumerate(self.web_ports)
         )
@@ -378,7 +453,7 @@ backend web
                 "gomask",
                 "beat",
                 "--loglevel=WARNING",
-                f"--schedule={WORK / 'celerybeat-schedule'}",
+                f"--schedule={self.work / 'celerybeat-schedule'}",
             ],
         )
 
@@ -545,6 +620,44 @@ def seed_race_pharmacies() -> list[tuple[int, str]]:
     return pharmacies
 
 
+def ensure_free_slots(count: int) -> int:
+    """At least `count` free future slots of published missions: a rerun on a kept database has
+    booked the last run's (steps 1 and 3). New ones are added as a doctor would publish them,
+    beside existing future slots of the same missions (same day, a minute apart); the number added."""
+    import datetime
+
+    from consultations.models import Slot
+
+    future = Slot.objects.filter(
+        mission__status="published", starts_at__gt=time_now() + datetime.timedelta(hours=2)
+    )
+    missing = count - future.filter(bookings__isnull=True).count()
+    templates = list(future.order_by("starts_at")[: max(missing, 0)])
+    if missing <= 0 or not templates:
+        return 0
+    taken = set(
+        Slot.objects.filter(mission__in={t.mission_id for t in templates}).values_list(
+            "mission_id", "starts_at"
+        )
+    )
+    new = []
+    while len(new) < missing:
+        template = templates[len(new) % len(templates)]
+        starts = template.starts_at
+        while (template.mission_id, starts) in taken:
+            starts += datetime.timedelta(minutes=1)
+        taken.add((template.mission_id, starts))
+        new.append(
+            Slot(
+                mission_id=template.mission_id,
+                starts_at=starts,
+                ends_at=starts + (template.ends_at - template.starts_at),
+            )
+        )
+    Slot.objects.bulk_create(new)
+    return len(new)
+
+
 # --- The five steps ----------------------------------------------------------------------
 
 
@@ -635,8 +748,8 @@ def journeys(stack: Stack) -> None:
                 "first_name": "Louise",
                 "last_name": f"Bernard {RUN}",
                 "birth_date": "1950-04-02",
-                "phone": "06 12 34 56 78",
-                "email": "louise.bernard@exemple.fr",
+                "phone": patient_phone(9999),
+                "email": f"louise.bernard.{RUN.lower()}{RUN_DIGITS}@exemple.fr",
                 "commune": slot.mission.site.commune_id,
                 "has_regular_doctor": False,
             },
@@ -666,7 +779,16 @@ def letters(number: int) -> str:
             return text.capitalize()
 
 
-RUN = letters(secrets.randbelow(26**4))  # keeps a rerun's patients apart from the last run's
+# Keeps a rerun's patients apart from the last run's (the booking limit counts a patient's
+# bookings by name, phone and e-mail): names from RUN, phones and e-mails from RUN_DIGITS.
+RUN_NUMBER = secrets.randbelow(26**4)
+RUN = letters(RUN_NUMBER)
+RUN_DIGITS = f"{secrets.randbelow(10**4):04d}"
+
+
+def patient_phone(index: int) -> str:
+    """A mobile number of this run: 07 <run digits> <index on 4 digits>."""
+    return f"07 {RUN_DIGITS[:2]} {RUN_DIGITS[2:]} {index // 100 % 100:02d} {index % 100:02d}"
 
 
 def time_now():
@@ -682,9 +804,14 @@ def quota_race(stack: Stack, pharmacies: list[tuple[int, str]]) -> None:
     from pharmacies.models import StockLevel, StockMovement
     from professionals.models import Professional
 
-    professional = Professional.objects.filter(
-        email__endswith="@scale.gomask.fr", profession="infirmier"
-    ).first()
+    # A professional with nothing handed over yet (a rerun on a kept database has used the
+    # quota of the last run's one); steps 3 and 5 take others (from the 100th on).
+    professional = (
+        Professional.objects.filter(email__endswith="@scale.gomask.fr", profession="infirmier")
+        .exclude(pk__in=Dispensation.objects.values("professional_id"))
+        .order_by("pk")
+        .first()
+    )
     tokens = [token_for(stack.base_url, email) for _pk, email in pharmacies]
     quota = quotas_quantity(professional)
     barrier = threading.Barrier(len(pharmacies))
@@ -768,10 +895,12 @@ def quotas_quantity(professional) -> int:
 def kill_web_node(stack: Stack, pharmacies: list[tuple[int, str]]) -> None:
     from consultations.models import Booking, Slot
     from distribution.models import Dispensation
+    from gomask.models import IdempotencyKey
     from professionals.models import Professional
 
     pharmacy_id, email = pharmacies[1]
     token = token_for(stack.base_url, email)
+    step_began = time_now()
     professionals = list(
         Professional.objects.filter(email__endswith="@scale.gomask.fr")
         .order_by("pk")
@@ -817,8 +946,8 @@ def kill_web_node(stack: Stack, pharmacies: list[tuple[int, str]]) -> None:
                     "first_name": "Patient",
                     "last_name": f"Essai {RUN} {letters(index)}",
                     "birth_date": "1960-01-01",
-                    "phone": f"06 12 34 {index // 100 % 100:02d} {index % 100:02d}",
-                    "email": f"patient{index}@exemple.fr",
+                    "phone": patient_phone(index),
+                    "email": f"patient{index}.{RUN.lower()}{RUN_DIGITS}@exemple.fr",
                     "commune": slot.mission.site.commune_id,
                     "has_regular_doctor": False,
                 },
@@ -840,11 +969,20 @@ def kill_web_node(stack: Stack, pharmacies: list[tuple[int, str]]) -> None:
     succeeded = [r for r in results if r[2] in {200, 201}]
     clear_errors = [r for r in results if 400 <= r[2] < 500 and isinstance(r[3], dict)]
     unclear = [r for r in results if r not in succeeded and r not in clear_errors]
+    # Each request hands one mask to its own professional, under its own key: a key records
+    # the handover it wrote (gomask.idempotency), so a success whose key holds no handover was
+    # lost, and a professional with more than one handover of this step got one twice.
     handover_keys = [r[1] for r in succeeded if r[0] == "handover"]
-    rows = Dispensation.objects.filter(pharmacy_id=pharmacy_id, idempotency_key__in=[r[1] for r in results])
-    written = list(rows.values_list("idempotency_key", flat=True))
-    twice = len(written) - len(set(written))
-    lost = len(set(handover_keys) - set(written))
+    keys = IdempotencyKey.objects.filter(
+        actor__email=email, scope="handover", key__in=[r[1] for r in results if r[0] == "handover"]
+    )
+    written = dict(keys.exclude(result_id=None).values_list("key", "result_id"))
+    handed = Dispensation.objects.filter(
+        pharmacy_id=pharmacy_id, professional_id__in=professionals, created_at__gte=step_began
+    )
+    twice = handed.count() - handed.values("professional_id").distinct().count()
+    existing = set(handed.filter(pk__in=written.values()).values_list("pk", flat=True))
+    lost = len([key for key in handover_keys if written.get(key) not in existing])
     booked_slots = {r[1] for r in succeeded if r[0] == "booking"}
     booking_rows = Booking.objects.filter(slot_id__in=[s.pk for s in slots])
     bookings_twice = booking_rows.count() - booking_rows.values("slot_id").distinct().count()
@@ -869,7 +1007,7 @@ def fan_out_with_a_worker_killed(stack: Stack) -> None:
     from notifications.models import CrisisBulletin, Delivery, DeliveryStatus
     from notifications.services import publish_bulletin
 
-    sink = redis.Redis.from_url(f"{REDIS_BASE}/13")
+    sink = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_SINK_DB}")
     sink.delete("bench:fanout:received")
     ars = User.objects.get(email="ars@demo.gomask.fr")
     started = time.monotonic()
@@ -884,10 +1022,11 @@ def fan_out_with_a_worker_killed(stack: Stack) -> None:
         ]
 
     rows = Delivery.objects.filter(bulletin=bulletin)
-    # The worker is killed a third of the way through the e-mails, whatever the fan-out's progress.
-    wait_until(lambda: sink.llen("bench:fanout:received") >= PROFESSIONALS // 3, timeout=600, every=0.1)
+    # The worker is killed a third of the way through this bulletin's e-mails, whatever the
+    # fan-out's progress (on a kept database, a killed run's deliveries may still be going out).
+    wait_until(lambda: len(received()) >= PROFESSIONALS // 3, timeout=600, every=0.3)
     stack.kill("worker1")
-    killed_after = sink.llen("bench:fanout:received")
+    killed_after = len(received())
     fanned_out = wait_until(
         lambda: CrisisBulletin.objects.filter(pk=bulletin.pk, fanout_done_at__isnull=False).exists(),
         timeout=600,
@@ -968,6 +1107,13 @@ def main() -> int:
     if not shutil.which("haproxy") and not Path("/usr/sbin/haproxy").exists():
         print("haproxy is missing (Debian: apt-get install haproxy).", file=sys.stderr)
         return 2
+    if "--cleanup" in sys.argv[1:]:
+        killed = clean_up_leftovers()
+        print(f"scale smoke: cleaned up ({killed} process groups were left)")
+        return 0
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, raise_exit)
+    clean_up_leftovers()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     stack = Stack()
@@ -997,6 +1143,7 @@ def main() -> int:
         existing = Professional.objects.filter(email__endswith="@scale.gomask.fr").count()
         seed_professionals(PROFESSIONALS - existing, first=existing)
         pharmacies = seed_race_pharmacies()
+        ensure_free_slots(45)  # one for step 1, 40 for step 3
         stack.start_replica()
         stack.start_pooler()
         for index in range(2):
@@ -1028,8 +1175,8 @@ def main() -> int:
         kill_web_node(stack, pharmacies)
         fan_out_with_a_worker_killed(stack)
         dashboard_from_the_replica(stack, pharmacies)
-    except Exception as exc:  # noqa: BLE001 - report, then clean up
-        failures.append(f"{exc.__class__.__name__}: {exc}")
+    except BaseException as exc:  # noqa: BLE001 - report (a signal, Ctrl-C too), then clean up
+        failures.append(f"interrupted ({exc.__class__.__name__}: {exc})")
         raise
     finally:
         stack.stop()
