@@ -123,6 +123,10 @@ def schema_path() -> Path | None:
     named = os.environ.get("COMPOSE_SPEC_SCHEMA")
     if named:
         return Path(named)
+    if not any(path.exists() for path in SCHEMA_PATHS):
+        from validate_manifests import install_validation_packages
+
+        install_validation_packages()
     return next((path for path in SCHEMA_PATHS if path.exists()), None)
 
 

@@ -46,15 +46,23 @@ def check_builtin(source: str, document: dict) -> list[str]:
     return []
 
 
-def check_cnpg(resources: list[tuple[str, dict]]) -> list[str]:
-    if not resources:
-        return []
-    if not (VALIDATION_PACKAGE / "node_modules").exists():
+def install_validation_packages() -> None:
+    """npm packages of deploy/kubernetes/validation/ (schemas), installed from their lock once, and
+    again when the lock changed (a package added since the last install)."""
+    installed = VALIDATION_PACKAGE / "node_modules" / ".package-lock.json"
+    locked = VALIDATION_PACKAGE / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < locked.stat().st_mtime:
         subprocess.run(
             ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=VALIDATION_PACKAGE,
             check=True,
         )
+
+
+def check_cnpg(resources: list[tuple[str, dict]]) -> list[str]:
+    if not resources:
+        return []
+    install_validation_packages()
     payload = json.dumps([{"source": source, "document": document} for source, document in resources])
     result = subprocess.run(
         [shutil.which("node") or "node", "validate_cnpg.js"],
