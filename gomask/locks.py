@@ -100,3 +100,17 @@ def advisory_lock(namespace: str, *values) -> None:
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def try_advisory_lock(namespace: str) -> bool:
+    """Take the transaction-level advisory lock of `namespace` if nobody holds it; False at once
+    otherwise. For jobs of which one run at a time is enough (the outbox relay): a second run
+    finds the first busy and leaves, instead of queueing behind it or racing it for rows.
+    SQLite (make run) has a single writer: always True there."""
+    if connection.vendor != "postgresql":
+        return True
+    if not connection.in_atomic_block:
+        raise RuntimeError("An advisory lock is held until the end of a transaction: open one first.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [advisory_key(namespace, "")])
+        return cursor.fetchone()[0]

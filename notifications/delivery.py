@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gomask.locks import try_advisory_lock
 from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryStatus, Notification
 from notifications.sms import get_sms_backend
 from notifications.tokens import absolute, unsubscribe_url
@@ -363,19 +364,27 @@ def relay(*, limit: int = 100_000) -> int:
 
     now = timezone.now()
     requeue_before = now - settings.NOTIFICATIONS_REQUEUE_AFTER
-    due = (
-        Delivery.objects.filter(
-            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=requeue_before))
-            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - settings.NOTIFICATIONS_CLAIM_TIMEOUT)
+    with transaction.atomic():
+        # One relay at a time (beat may start one while the last still runs after a long
+        # outage), and rows a worker is claiming right now are skipped, not waited for: two
+        # relays marking the same 100,000 rows in different orders, or a relay and a worker's
+        # claim, deadlocked each other on a backlog.
+        if not try_advisory_lock("notifications-relay"):
+            return 0
+        due = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+                & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=requeue_before))
+                | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - settings.NOTIFICATIONS_CLAIM_TIMEOUT)
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
         )
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
-    ids = list(due)
-    if ids:
-        Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-        publish(ids)
+        ids = list(due)
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+            publish_on_commit(ids)
     stalled = CrisisBulletin.objects.filter(fanout_done_at__isnull=True).filter(
         Q(fanout_enqueued_at__isnull=True) | Q(fanout_enqueued_at__lte=requeue_before)
     )
