@@ -38,7 +38,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     page.goto("/crise/")
     page.get_by_role("button", name="Activer le plan de crise").click()
     page.get_by_label("Niveau").select_option("2")
-    page.get_by_label("Volet ORSAN").select_option("epi_clim")
+    page.get_by_label("Volet ORSAN").select_option("clim")
     page.get_by_label("Situation").fill("Canicule : renfort des soins à domicile.")
     page.get_by_label("Exercice").check()
     page.get_by_role("button", name="Activer").click()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import selectors, services
-from crisis.models import Acknowledgement, Activation, Decision
+from crisis.models import Acknowledgement, Activation, Decision, OrsanTrack
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from notifications import services as notifications
 from notifications import sms
@@ -40,7 +40,7 @@ def test_a_coordinator_activates_its_own_territory_and_the_log_starts(cpts):
     assert activation.territory.user == cpts and activation.region_id == "76"
     assert activation.is_drill and activation.is_open
     (entry,) = Decision.objects.filter(activation=activation)
-    assert "EXERCICE" in entry.text and "EPI-CLIM" in entry.text
+    assert "EXERCICE" in entry.text and "ORSAN CLIM" in entry.text
 
 
 def test_ars_activates_a_territory_of_its_region_but_not_of_another(cpts, ars_occitanie, ars_paca):
@@ -269,3 +269,22 @@ def test_the_drill_report_gives_median_p90_and_share_within_the_hour(cpts, occit
     assert overall["p90_minutes"] == 90.0
     assert overall["share_within_hour"] == 70
     assert report["professions"][0]["profession"] == "Infirmier"
+
+
+def test_the_orsan_tracks_are_the_volets_of_the_2019_guide():
+    names = [label.split(" — ")[0] for label in OrsanTrack.labels]
+    assert names == [
+        "ORSAN AMAVI",
+        "ORSAN CLIM",
+        "ORSAN EPI-VAC",
+        "ORSAN REB",
+        "ORSAN NRC",
+        "ORSAN MEDICO-PSY",
+    ]
+
+
+@pytest.mark.django_db
+def test_an_unknown_orsan_track_is_refused_and_nothing_is_written(cpts):
+    with pytest.raises(InvalidInput):
+        activate(cpts, track="epi_clim")
+    assert not Activation.objects.exists()
