@@ -21,7 +21,6 @@ from notifications.forms import BulletinForm, PreferencesForm
 from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
 from pharmacies.models import StockLevel
 from pharmacies.selectors import pharmacies_of
-from pharmacies.services import AlreadySubmitted
 from professionals.models import Profession
 
 EVERYONE = tuple(Role.values)
@@ -224,25 +223,24 @@ def publish_bulletin(request):
     data = form.cleaned_data
     try:
         if "confirm" in request.POST:
-            bulletin = services.publish_bulletin(
+            # The form's one-time key: a second click on "Confirmer l'envoi" replays the first
+            # bulletin (same confirmation), the same key with another bulletin is 409.
+            done = services.publish_bulletin.once(
+                idempotency_key=data.get("form_token"),
                 author=request.user,
                 title=data["title"],
                 body=data["body"],
                 severity=data["severity"],
                 is_public=data["is_public"],
-                form_token=data.get("form_token"),
                 **_scope_arguments(data),
             )
         else:
             scope = services.bulletin_scope(author=request.user, **_scope_arguments(data))
-    except AlreadySubmitted:
-        # A second click on "Confirmer l'envoi": the bulletin went out once.
-        messages.info(request, _("Ce bulletin a déjà été publié : il n'est envoyé qu'une fois."))
-        return redirect("notifications:bulletins")
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)
     if "confirm" in request.POST:
+        bulletin = done.value
         counts = selectors.recipient_counts(selectors.bulletin_recipients(bulletin))
         messages.success(request, _sent_message(bulletin, counts))
         return redirect("notifications:bulletin_detail", bulletin_id=bulletin.pk)
