@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import PROFESSIONAL, role_required
@@ -249,23 +249,34 @@ def accept_request(request, request_id: int):
     return redirect("crisis:request", request_id=request_id)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def acknowledge(request, token: str):
     """Anyone holding the signed link (e-mail, SMS, portal notification): take the bulletin into
-    account with one button (a link opened by a mail scanner acknowledges nothing)."""
+    account in one click. Opening the link (GET or HEAD) writes nothing, so a mail scanner that
+    fetches it acknowledges nothing; the page then sends its own form from a visible tab
+    (static/js/crisis/acknowledge.js), with the button as the fallback without JavaScript. The
+    POST answers with a redirect to the same address (a reload sends nothing again), which shows
+    the time of the acknowledgement; a repeated POST is 409 with the time of the first."""
     bulletin, professional, _channel = services.acknowledgement_from_token(token)
-    done = selectors.acknowledgement_of(bulletin.pk, professional.pk)
-    status = 200
     if request.method == "POST":
         try:
-            done = services.acknowledge(token=token)
-            messages.success(request, _("Merci : le bulletin est pris en compte."))
+            services.acknowledge(token=token)
         except services.AlreadyAcknowledged as exc:
             messages.info(request, exc.message)
             status = 409
+        else:
+            messages.success(request, _("Merci : le bulletin est pris en compte."))
+            return redirect("crisis:acknowledge", token=token)
+    else:
+        status = 200
     return render(
         request,
         "crisis/acknowledge.html",
-        {"bulletin": bulletin, "professional": professional, "done": done},
+        {
+            "bulletin": bulletin,
+            "professional": professional,
+            "done": selectors.acknowledgement_of(bulletin.pk, professional.pk),
+        },
         status=status,
     )
 

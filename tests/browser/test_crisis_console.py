@@ -55,13 +55,14 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     bulletin = activation.bulletins.get()
     notifications.fan_out_bulletin(bulletin_id=bulletin.pk)  # the worker's job
 
-    # The nurse opens the link of her e-mail (no session needed) and acknowledges in one click.
+    # The nurse opens the link of her e-mail (no session needed): that click is the only one.
     url = Delivery.objects.get(bulletin=bulletin, professional=nurse.professional, channel="email").url
     visitor = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport=viewport).new_page()
     visitor.goto(url)
-    visitor.get_by_text("EXERCICE").first.wait_for()
-    visitor.get_by_role("button", name="Pris en compte").click()
     visitor.get_by_text("Merci : le bulletin est pris en compte.").wait_for()
+    visitor.get_by_text("EXERCICE").first.wait_for()
+    assert visitor.locator("form[data-auto-submit]").count() == 0
+    assert Acknowledgement.objects.count() == 1
     assert page_width(visitor) <= viewport["width"]
     visitor.goto(url)
     visitor.get_by_text(re.compile(r"Pris en compte le \d\d/\d\d/\d{4} à \d\d:\d\d")).wait_for()
@@ -83,6 +84,30 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     page.get_by_role("link", name="Rapport d'exercice").click()
     page.get_by_role("heading", name=re.compile("Rapport d'exercice")).wait_for()
     assert page_width(page) <= viewport["width"]
+    context.close()
+
+
+def test_without_javascript_the_link_shows_the_button_and_a_scanner_fetch_acknowledges_nothing(
+    browser, live_server, cpts
+):
+    nurse = professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE)
+    activation = services.activate(actor=cpts, level=2, track="clim", summary="Canicule.")
+    bulletin = services.publish_activation_bulletin(
+        actor=cpts, activation_id=activation.pk, title="Consignes", body="Hydratez.", severity="warning"
+    )
+    notifications.fan_out_bulletin(bulletin_id=bulletin.pk)
+    url = Delivery.objects.get(bulletin=bulletin, professional=nurse.professional, channel="email").url
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport=PHONE, java_script_enabled=False
+    )
+    # A link scanner: fetches without running scripts.
+    assert context.request.get(url).ok and context.request.head(url).ok
+    visitor = context.new_page()
+    visitor.goto(url)
+    assert not Acknowledgement.objects.exists()
+    visitor.get_by_role("button", name="Pris en compte").click()
+    visitor.get_by_text("Merci : le bulletin est pris en compte.").wait_for()
+    assert Acknowledgement.objects.count() == 1
     context.close()
 
 

@@ -141,9 +141,15 @@ def test_the_signed_link_acknowledges_once_and_a_second_click_says_when(cpts, ri
     url = reverse("crisis:acknowledge", args=[token_of(bulletin, riscle_nurse.professional)])
     page = client.get(url)
     assert page.status_code == 200 and "EXERCICE" in page.content.decode()
+    # The page sends its form itself (a static script), the button stays for browsers without it.
+    assert "js/crisis/acknowledge.js" in page.content.decode() and "data-auto-submit" in page.content.decode()
+    assert client.head(url).status_code == 200 and client.get(url).status_code == 200
     assert not Acknowledgement.objects.exists()  # opening the link (a mail scanner) acknowledges nothing
     first = client.post(url)
-    assert first.status_code == 200 and "Pris en compte le" in first.content.decode()
+    assert first.status_code == 302 and first.url == url  # a reload sends nothing again
+    shown = client.get(url).content.decode()
+    assert "Pris en compte le" in shown and "Merci : le bulletin est pris en compte." in shown
+    assert "acknowledge.js" not in shown
     acknowledgement = Acknowledgement.objects.get()
     assert acknowledgement.channel == Channel.EMAIL
     again = client.post(url, follow=True)
