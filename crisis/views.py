@@ -1,6 +1,7 @@
 """Pages of the crisis console: thin — check the role, call one service or selector, render."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from crisis.forms import (
     CensusFilterForm,
     DecisionForm,
     RequestForm,
+    SiteRequestForm,
 )
 from gomask.errors import Conflict, DomainError, InvalidInput, NotFound
 from gomask.middleware import refuse_on_form
@@ -187,6 +189,33 @@ def post_request(request, activation_id: int):
         % {"asked": reinforcement.calls.count()},
     )
     return redirect("crisis:console", activation_id=activation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def post_site_request(request, site_id: int):
+    """The manager of a care site (the account named on the site, whatever its role): post a need
+    for reinforcement at their own site, under the open activation covering it (the same service
+    as the coordinators'); any other site: 404."""
+    site = selectors.managed_site(request.user, site_id)
+    activation = selectors.site_activation(site)
+    form = SiteRequestForm(request.POST or None)
+    context = {"form": form, "site": site, "activation": activation}
+    if request.method != "POST":
+        return render(request, "crisis/site_request_form.html", context)
+    if not form.is_valid():
+        return render(request, "crisis/site_request_form.html", context, status=400)
+    try:
+        reinforcement = services.post_request(actor=request.user, site_id=site.pk, **form.cleaned_data)
+    except DomainError as exc:
+        status = refuse_on_form(form, exc)
+        return render(request, "crisis/site_request_form.html", context, status=status)
+    messages.success(
+        request,
+        _("Demande de renfort publiée : %(asked)d professionnel(s) disponible(s) sollicité(s).")
+        % {"asked": reinforcement.calls.count()},
+    )
+    return redirect("referrals:site_status", site_id=site.pk)
 
 
 @role_required(*MANAGERS)
