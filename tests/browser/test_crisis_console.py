@@ -149,3 +149,46 @@ def test_a_reinforcement_request_accepted_by_a_nurse(browser, live_server, cpts,
     assert "Claire" in page.locator("body").inner_text()
     professional.context.close()
     coordinator.close()
+
+
+def test_a_site_manager_asks_for_reinforcement_from_the_site_page_on_a_phone(browser, live_server, cpts):
+    from crisis.models import ReinforcementRequest, RequestCall
+    from distribution.models import CareSite, CareSiteKind
+
+    manager = professional_user(email="direction@centre-riscle.fr", insee_code=RISCLE)
+    nurse = professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE)
+    riscle = Commune.objects.get(pk=RISCLE)
+    site = CareSite.objects.create(
+        kind=CareSiteKind.COVID_CENTRE,
+        name="Centre de consultation de Riscle",
+        commune=riscle,
+        region_id=riscle.region_id,
+        latitude=riscle.latitude,
+        longitude=riscle.longitude,
+        manager=manager,
+    )
+    activation = services.activate(actor=cpts, level=2, track="clim", summary="Canicule.")
+    start = timezone.now()
+    services.declare_availability(
+        user=nurse,
+        activation_id=activation.pk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=12),
+        commune=None,
+    )
+    page = signed_in_context(browser, live_server, manager, viewport=PHONE).new_page()
+    page.goto(f"/mon-site/{site.pk}/statut/")
+    page.get_by_role("button", name="Demander du renfort").click()
+    page.get_by_role("heading", name=re.compile("Demander du renfort")).wait_for()
+    assert page_width(page) <= PHONE["width"]
+    begin = timezone.localtime(start + timedelta(hours=2))
+    page.get_by_label("Début").fill(begin.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Fin").fill((begin + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Profession").select_option("infirmier")
+    page.get_by_role("button", name="Publier la demande").click()
+    page.get_by_text("1 professionnel(s) disponible(s) sollicité(s)").wait_for()
+    assert page_width(page) <= PHONE["width"]
+    request = ReinforcementRequest.objects.get()
+    assert request.place == site.name and request.requested_by == manager
+    assert RequestCall.objects.filter(request=request, professional=nurse.professional).exists()
+    page.context.close()
