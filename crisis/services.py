@@ -41,7 +41,7 @@ from gomask.locks import retry_on_contention
 from notifications import services as notifications
 from notifications.delivery import publish_on_commit
 from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryKind
-from notifications.selectors import bulletin_recipients, recipient_channels, recipient_rows
+from notifications.selectors import bulletin_for_recipient, recipient_channels, recipient_rows
 from notifications.tokens import read_acknowledge_token
 from professionals.models import Profession, Professional
 from territories.selectors import communes_within_km
@@ -266,14 +266,7 @@ def acknowledge(*, token: str) -> Acknowledgement:
 
 def acknowledge_in_portal(*, user, bulletin_id) -> Acknowledgement:
     """A professional signed in acknowledges a bulletin addressed to them (others: 404)."""
-    professional = getattr(user, "professional", None)
-    bulletin = CrisisBulletin.objects.filter(pk=parse_id(bulletin_id)).first()
-    if (
-        professional is None
-        or bulletin is None
-        or not bulletin_recipients(bulletin).filter(pk=professional.pk).exists()
-    ):
-        raise NotFound(_("Bulletin introuvable."))
+    bulletin, professional = bulletin_for_recipient(user, bulletin_id)
     acknowledgement, created = _acknowledge(
         bulletin_id=bulletin.pk, professional_id=professional.pk, channel=Channel.PORTAL
     )
