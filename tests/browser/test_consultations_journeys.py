@@ -100,7 +100,8 @@ def test_a_patient_without_a_regular_doctor_finds_a_site_by_postal_code_books_an
     # The shared sites map (static/js/sites-map.js) draws the site, its popup links to its slots.
     page.locator("#consultation-map[data-ready='true']").wait_for()
     page.locator("#consultation-map .leaflet-marker-icon[title='Cabinet médical de Riscle']").click()
-    expect(page.locator("#consultation-map .leaflet-popup-content a")).to_contain_text("Cabinet médical de Riscle")
+    popup_link = page.locator("#consultation-map .leaflet-popup-content a")
+    expect(popup_link).to_contain_text("Cabinet médical de Riscle")
     results.locator(".slot-list a").first.click()
 
     page.get_by_role("heading", name="Prendre rendez-vous").wait_for()
