@@ -44,7 +44,7 @@ def seed() -> None:
         territory=scope,
         region_id=coordinator.region_id,
         level=Level.ALERT,
-        track=OrsanTrack.EPI_CLIM,
+        track=OrsanTrack.CLIM,
         summary=SUMMARY,
         is_drill=True,
         started_at=now - timedelta(hours=3),

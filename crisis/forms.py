@@ -93,3 +93,12 @@ class CensusFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["at"].required = False
+
+
+class SiteRequestForm(forms.Form):
+    """A care site's manager asks for reinforcement at their site: the place is the site."""
+
+    starts_at = _datetime_field(_("Début"))
+    ends_at = _datetime_field(_("Fin"))
+    profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
+    needed = forms.IntegerField(label=_("Nombre de personnes"), min_value=1, max_value=MAX_NEEDED, initial=1)

@@ -20,14 +20,19 @@ class Level(models.IntegerChoices):
 
 
 class OrsanTrack(models.TextChoices):
-    """The response tracks (volets) of the national ORSAN plan."""
+    """The volets of the national ORSAN plan (guide ORSAN, ministère de la santé, 2019 edition):
+    AMAVI, CLIM, EPI-VAC, REB (the 2014 guide's BIO, widened to the epidemic and biological
+    risk), NRC and MEDICO-PSY. Stored codes are the volet names in lower case."""
 
-    AMAVI = "amavi", _("ORSAN AMAVI — accueil massif de victimes")
-    EPI_CLIM = "epi_clim", _("ORSAN EPI-CLIM — épidémie ou phénomène climatique")
+    AMAVI = "amavi", _("ORSAN AMAVI — accueil massif de victimes non contaminées")
+    CLIM = "clim", _("ORSAN CLIM — prise en charge de nombreux patients lors d'un phénomène climatique")
+    EPI_VAC = "epi_vac", _("ORSAN EPI-VAC — épidémie ou pandémie, vaccination exceptionnelle")
     REB = "reb", _("ORSAN REB — risque épidémique et biologique (agent infectieux émergent)")
-    NRBC = "nrbc", _("ORSAN NRC — risque nucléaire, radiologique et chimique (NRBC)")
-    MEDIC = "medic", _("ORSAN MEDIC — altération de l'offre de soins")
+    NRC = "nrc", _("ORSAN NRC — risque nucléaire, radiologique et chimique")
+    MEDICO_PSY = "medico_psy", _("ORSAN MEDICO-PSY — prise en charge médico-psychologique")
 
+
+TRACK_CODES = ["amavi", "clim", "epi_vac", "reb", "nrc", "medico_psy"]
 
 SUMMARY_MAX = 500
 DECISION_MAX = 2000
@@ -74,7 +79,7 @@ class Activation(models.Model):
             models.CheckConstraint(name="activation_level_known", condition=Q(level__in=[1, 2, 3])),
             models.CheckConstraint(
                 name="activation_track_known",
-                condition=Q(track__in=["amavi", "epi_clim", "reb", "nrbc", "medic"]),
+                condition=Q(track__in=TRACK_CODES),
             ),
             models.CheckConstraint(name="activation_summary_not_empty", condition=~Q(summary="")),
         ]

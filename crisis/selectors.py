@@ -18,6 +18,7 @@ from crisis.models import (
     RequestCall,
     RequestStatus,
 )
+from distribution.models import CareSite
 from gomask.cleaning import parse_id
 from gomask.errors import NotFound
 from notifications.models import CoordinatorScope, CrisisBulletin, Delivery, DeliveryStatus
@@ -63,9 +64,8 @@ def territory_professionals(territory: CoordinatorScope) -> QuerySet[Professiona
     ).filter(practice_commune__region_id=territory.user.region_id)
 
 
-def open_activations_for_professional(professional: Professional) -> list[Activation]:
-    """Open activations whose territory covers where the professional practises."""
-    commune = professional.practice_commune
+def open_activations_covering(commune) -> list[Activation]:
+    """Open activations whose CPTS territory covers a commune (its EPCI or the commune itself)."""
     covers = Q(territory__communes=commune.pk)
     if commune.epci_id:
         covers |= Q(territory__epcis=commune.epci_id)
@@ -74,8 +74,36 @@ def open_activations_for_professional(professional: Professional) -> list[Activa
         .filter(covers)
         .select_related("territory")
         .distinct()
-        .order_by("-started_at")
+        .order_by("-started_at", "-pk")
     )
+
+
+def open_activations_for_professional(professional: Professional) -> list[Activation]:
+    """Open activations whose territory covers where the professional practises."""
+    return open_activations_covering(professional.practice_commune)
+
+
+def managed_site(user, site_id) -> CareSite:
+    """An active care site `user` manages (the manager named on the site); any other site: 404.
+    A site's manager may post requests for reinforcement for it, nothing else of the console."""
+    site = (
+        CareSite.objects.select_related("commune")
+        .filter(pk=parse_id(site_id), manager=user, is_active=True)
+        .first()
+        if user.is_authenticated and user.is_approved
+        else None
+    )
+    if site is None:
+        raise NotFound(_("Site de soins introuvable."))
+    return site
+
+
+def site_activation(site: CareSite, activation_id=None) -> Activation | None:
+    """The open activation covering the site (the one named, or the latest), None if there is none."""
+    activations = open_activations_covering(site.commune)
+    if activation_id not in (None, ""):
+        activations = [a for a in activations if a.pk == parse_id(activation_id)]
+    return activations[0] if activations else None
 
 
 def activation_bulletins(activation: Activation) -> list[CrisisBulletin]:

@@ -41,7 +41,7 @@ from gomask.locks import retry_on_contention
 from notifications import services as notifications
 from notifications.delivery import publish_on_commit
 from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryKind
-from notifications.selectors import bulletin_recipients, recipient_channels, recipient_rows
+from notifications.selectors import bulletin_for_recipient, recipient_channels, recipient_rows
 from notifications.tokens import read_acknowledge_token
 from professionals.models import Profession, Professional
 from territories.selectors import communes_within_km
@@ -88,14 +88,18 @@ def _window(starts_at, ends_at) -> tuple[datetime, datetime]:
     return starts_at, ends_at
 
 
-def _open_activation_locked(actor, activation_id) -> Activation:
-    """The activation in the actor's scope, locked; an ended one is refused (409)."""
-    _ensure_manager(actor)
-    activation = selectors.activation_for(actor, activation_id)
+def _lock_open(activation: Activation) -> Activation:
+    """The activation's row, locked; an ended one is refused (409)."""
     activation = Activation.objects.select_for_update(of=("self",)).get(pk=activation.pk)
     if not activation.is_open:
         raise Conflict(_("Cette activation est close."), code="activation_ended")
     return activation
+
+
+def _open_activation_locked(actor, activation_id) -> Activation:
+    """The activation in the actor's scope, locked; an ended one is refused (409)."""
+    _ensure_manager(actor)
+    return _lock_open(selectors.activation_for(actor, activation_id))
 
 
 # --- Activation and its log -------------------------------------------------------------
@@ -262,14 +266,7 @@ def acknowledge(*, token: str) -> Acknowledgement:
 
 def acknowledge_in_portal(*, user, bulletin_id) -> Acknowledgement:
     """A professional signed in acknowledges a bulletin addressed to them (others: 404)."""
-    professional = getattr(user, "professional", None)
-    bulletin = CrisisBulletin.objects.filter(pk=parse_id(bulletin_id)).first()
-    if (
-        professional is None
-        or bulletin is None
-        or not bulletin_recipients(bulletin).filter(pk=professional.pk).exists()
-    ):
-        raise NotFound(_("Bulletin introuvable."))
+    bulletin, professional = bulletin_for_recipient(user, bulletin_id)
     acknowledgement, created = _acknowledge(
         bulletin_id=bulletin.pk, professional_id=professional.pk, channel=Channel.PORTAL
     )
@@ -422,13 +419,42 @@ def _ask_available(request: ReinforcementRequest, *, radius_km: int) -> int:
     return len(professional_ids)
 
 
-def post_request(
-    *, actor, activation_id, place: str, commune, starts_at, ends_at, profession: str, needed
-) -> ReinforcementRequest:
-    """The coordinator posts a need; the available professionals within the first radius are
-    asked at once, wider radii follow after CRISIS_ESCALATION_MINUTES (escalate_requests)."""
+def _requester_scope(actor, activation_id, site_id):
+    """Who posts and for which activation and place: a coordinator (ARS, admin) an activation in
+    their scope; a care site's manager their own site (the place is the site) under the open
+    activation covering it. Returns (activation, site or None)."""
+    if site_id is not None:
+        site = selectors.managed_site(actor, site_id)
+        activation = selectors.site_activation(site, activation_id)
+        if activation is None:
+            raise Conflict(
+                _("Aucune activation du plan de crise en cours sur le territoire de ce site."),
+                code="no_open_activation",
+            )
+        return activation, site
     _ensure_manager(actor)
-    selectors.activation_for(actor, activation_id)
+    return selectors.activation_for(actor, activation_id), None
+
+
+def post_request(
+    *,
+    actor,
+    activation_id=None,
+    site_id=None,
+    place: str = "",
+    commune=None,
+    starts_at,
+    ends_at,
+    profession: str,
+    needed,
+) -> ReinforcementRequest:
+    """A coordinator, or the manager of a care site for their own site (`site_id`: the place
+    and commune are the site's), posts a need; the available professionals within the first
+    radius are asked at once, wider radii follow after CRISIS_ESCALATION_MINUTES
+    (escalate_requests)."""
+    activation, site = _requester_scope(actor, activation_id, site_id)
+    if site is not None:
+        place, commune = site.name[:PLACE_MAX], site.commune
     place = _text(place, field="place", maximum=PLACE_MAX, label=_("Le lieu"))
     if commune is None:
         raise InvalidInput(_("Indiquez la commune du lieu."), code="missing_commune", field="commune")
@@ -443,7 +469,7 @@ def post_request(
             field="needed",
         )
     with transaction.atomic():
-        activation = _open_activation_locked(actor, activation_id)
+        activation = _lock_open(activation)
         if commune.region_id != activation.region_id:
             raise InvalidInput(
                 _("Cette commune est hors de la région de la CPTS."), code="out_of_region", field="commune"

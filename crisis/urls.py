@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:activation_id>/renfort/", views.post_request, name="post_request"),
     path("<int:activation_id>/bilan/", views.report, name="report"),
     path("<int:activation_id>/disponibilite/", views.declare_availability, name="availability"),
+    path("site/<int:site_id>/renfort/", views.post_site_request, name="site_request"),
     path("renfort/<int:request_id>/", views.request_detail, name="request"),
     path("renfort/<int:request_id>/accepter/", views.accept_request, name="accept"),
     path("pris-en-compte/<str:token>/", views.acknowledge, name="acknowledge"),

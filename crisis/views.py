@@ -1,10 +1,11 @@
 """Pages of the crisis console: thin — check the role, call one service or selector, render."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import PROFESSIONAL, role_required
@@ -16,6 +17,7 @@ from crisis.forms import (
     CensusFilterForm,
     DecisionForm,
     RequestForm,
+    SiteRequestForm,
 )
 from gomask.errors import Conflict, DomainError, InvalidInput, NotFound
 from gomask.middleware import refuse_on_form
@@ -189,6 +191,33 @@ def post_request(request, activation_id: int):
     return redirect("crisis:console", activation_id=activation.pk)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def post_site_request(request, site_id: int):
+    """The manager of a care site (the account named on the site, whatever its role): post a need
+    for reinforcement at their own site, under the open activation covering it (the same service
+    as the coordinators'); any other site: 404."""
+    site = selectors.managed_site(request.user, site_id)
+    activation = selectors.site_activation(site)
+    form = SiteRequestForm(request.POST or None)
+    context = {"form": form, "site": site, "activation": activation}
+    if request.method != "POST":
+        return render(request, "crisis/site_request_form.html", context)
+    if not form.is_valid():
+        return render(request, "crisis/site_request_form.html", context, status=400)
+    try:
+        reinforcement = services.post_request(actor=request.user, site_id=site.pk, **form.cleaned_data)
+    except DomainError as exc:
+        status = refuse_on_form(form, exc)
+        return render(request, "crisis/site_request_form.html", context, status=status)
+    messages.success(
+        request,
+        _("Demande de renfort publiée : %(asked)d professionnel(s) disponible(s) sollicité(s).")
+        % {"asked": reinforcement.calls.count()},
+    )
+    return redirect("referrals:site_status", site_id=site.pk)
+
+
 @role_required(*MANAGERS)
 def report(request, activation_id: int):
     """Managers of the territory: reach and response times (the drill report)."""
@@ -249,23 +278,34 @@ def accept_request(request, request_id: int):
     return redirect("crisis:request", request_id=request_id)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def acknowledge(request, token: str):
     """Anyone holding the signed link (e-mail, SMS, portal notification): take the bulletin into
-    account with one button (a link opened by a mail scanner acknowledges nothing)."""
+    account in one click. Opening the link (GET or HEAD) writes nothing, so a mail scanner that
+    fetches it acknowledges nothing; the page then sends its own form from a visible tab
+    (static/js/crisis/acknowledge.js), with the button as the fallback without JavaScript. The
+    POST answers with a redirect to the same address (a reload sends nothing again), which shows
+    the time of the acknowledgement; a repeated POST is 409 with the time of the first."""
     bulletin, professional, _channel = services.acknowledgement_from_token(token)
-    done = selectors.acknowledgement_of(bulletin.pk, professional.pk)
-    status = 200
     if request.method == "POST":
         try:
-            done = services.acknowledge(token=token)
-            messages.success(request, _("Merci : le bulletin est pris en compte."))
+            services.acknowledge(token=token)
         except services.AlreadyAcknowledged as exc:
             messages.info(request, exc.message)
             status = 409
+        else:
+            messages.success(request, _("Merci : le bulletin est pris en compte."))
+            return redirect("crisis:acknowledge", token=token)
+    else:
+        status = 200
     return render(
         request,
         "crisis/acknowledge.html",
-        {"bulletin": bulletin, "professional": professional, "done": done},
+        {
+            "bulletin": bulletin,
+            "professional": professional,
+            "done": selectors.acknowledgement_of(bulletin.pk, professional.pk),
+        },
         status=status,
     )
 

@@ -49,7 +49,7 @@ class BulletinForm(forms.Form):
 
     title = forms.CharField(label=_("Titre"), max_length=TITLE_MAX)
     # Carried from the form through the preview to "Confirmer l'envoi": a double click on the
-    # confirmation publishes once (pharmacies.services.claim_form_token).
+    # confirmation publishes once (services.publish_bulletin.once: a repeat replays the first).
     form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     body = forms.CharField(
         label=_("Message"),

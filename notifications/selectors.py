@@ -155,6 +155,59 @@ def bulletins_for_professional(professional: Professional, limit: int = 500) -> 
     return [bulletin for bulletin in candidates if _targets(bulletin, professional)]
 
 
+def addressed_professional(user, bulletin: CrisisBulletin) -> Professional | None:
+    """The signed-in, approved professional `bulletin` is addressed to (their region, area and
+    profession): who may read it as a recipient and acknowledge it; None for anyone else."""
+    from accounts.models import Role
+
+    if not (user.is_authenticated and user.is_approved and user.role == Role.PROFESSIONAL):
+        return None
+    professional = getattr(user, "professional", None)
+    if (
+        professional is None
+        or professional.practice_commune.region_id != bulletin.region_id
+        or not _targets(bulletin, professional)
+    ):
+        return None
+    return professional
+
+
+def bulletin_for_reader(user, bulletin_id) -> CrisisBulletin:
+    """The one gate of "a bulletin for its reader", for pages and API alike: a public bulletin
+    anyone; otherwise the professionals it is addressed to (`addressed_professional`) and the
+    publishers whose list holds it (`bulletins_published_for`). Any other: 404, as if it did not
+    exist."""
+    from accounts.models import Role
+
+    bulletin = (
+        CrisisBulletin.objects.select_related("region", "author").filter(pk=parse_id(bulletin_id)).first()
+    )
+    if bulletin is not None and not bulletin.is_public:
+        publisher = (
+            user.is_authenticated
+            and user.is_approved
+            and user.role in (Role.ARS_STAFF, Role.CPTS_COORDINATOR, Role.ADMIN)
+        )
+        if not (
+            addressed_professional(user, bulletin) is not None
+            or (publisher and bulletins_published_for(user).filter(pk=bulletin.pk).exists())
+        ):
+            bulletin = None
+    if bulletin is None:
+        raise NotFound(_("Bulletin introuvable."))
+    return bulletin
+
+
+def bulletin_for_recipient(user, bulletin_id) -> tuple[CrisisBulletin, Professional]:
+    """A bulletin with the signed-in professional it is addressed to (to acknowledge it from the
+    portal); a public bulletin for someone else, or any other: 404."""
+    bulletin = bulletin_for_reader(user, bulletin_id)
+    professional = addressed_professional(user, bulletin)
+    if professional is None:
+        raise NotFound(_("Bulletin introuvable."))
+    return bulletin, professional
+
+
 def bulletins_published_for(user) -> QuerySet[CrisisBulletin]:
     """What a publisher sees: a CPTS coordinator their own bulletins, ARS their region, admin all."""
     from accounts.models import Role

@@ -18,6 +18,7 @@ from accounts.permissions import ensure_region_scope
 from gomask import clock, locks
 from gomask.cleaning import parse_id
 from gomask.errors import InvalidInput, NotAllowed, NotFound
+from gomask.idempotency import Done, once
 from gomask.phones import NOT_MOBILE_MESSAGE, is_mobile
 from notifications import selectors
 from notifications.delivery import publish_on_commit
@@ -38,7 +39,6 @@ from notifications.models import (
 )
 from notifications.tokens import acknowledge_path, read_unsubscribe_token
 from pharmacies.models import MovementKind
-from pharmacies.services import claim_form_token
 from pharmacies.wording import enumerate_fr, masks, pharmacy_label
 from professionals.models import Profession, Professional
 from territories.models import Departement, Epci, Region
@@ -479,14 +479,14 @@ def publish_bulletin(
     departement_codes=(),
     epci_codes=(),
     professions=(),
-    form_token=None,
 ) -> CrisisBulletin:
     """ARS staff (own region), a CPTS coordinator (own territory) or an administrator publish a bulletin.
 
     Two steps: check the content and resolve the audience (`bulletin_scope`, which refuses
     targeting outside one's scope: nothing is written or sent), then write it
-    (`write_bulletin`). The page's one-time `form_token` makes a second click on "Confirmer
-    l'envoi" publish nothing (AlreadySubmitted).
+    (`write_bulletin`). `publish_bulletin.once(idempotency_key=..., ...)` is the page's
+    confirmation: a second click on "Confirmer l'envoi" with the form's one-time key publishes
+    nothing and gets the first bulletin back (the kernel's `gomask.idempotency` contract).
     """
     content = bulletin_content(
         author=author, title=title, body=body, severity=severity, is_public=is_public, is_drill=is_drill
@@ -498,12 +498,27 @@ def publish_bulletin(
         epci_codes=epci_codes,
         professions=professions,
     )
-    return write_bulletin(author=author, content=content, scope=scope, form_token=form_token)
+    return write_bulletin(author=author, content=content, scope=scope)
 
 
-def write_bulletin(
-    *, author, content: BulletinContent, scope: BulletinScope, form_token=None
-) -> CrisisBulletin:
+def _publish_bulletin_once(*, idempotency_key=None, author, **arguments) -> Done[CrisisBulletin]:
+    """`publish_bulletin` under the kernel's idempotency contract, keyed per author: a repeat
+    with the same key and the same bulletin replays the first one (`Done.replayed`), the same
+    key with another bulletin is 409 `idempotency_key_reused`."""
+    return once(
+        actor=author,
+        scope="crisis-bulletin",
+        key=idempotency_key,
+        request=arguments,
+        perform=lambda: publish_bulletin(author=author, **arguments),
+        load=lambda pk: CrisisBulletin.objects.get(pk=pk),
+    )
+
+
+publish_bulletin.once = _publish_bulletin_once
+
+
+def write_bulletin(*, author, content: BulletinContent, scope: BulletinScope) -> CrisisBulletin:
     """Writes a checked bulletin for a resolved audience; the fan-out to the targeted
     professionals runs in Celery after commit (and is restarted by the relay).
 
@@ -511,7 +526,6 @@ def write_bulletin(
     for an activated CPTS territory).
     """
     with transaction.atomic():
-        claim_form_token(form_token, actor=author)
         bulletin = CrisisBulletin.objects.create(
             title=content.title,
             body=content.body,

@@ -21,7 +21,6 @@ from notifications.forms import BulletinForm, PreferencesForm
 from notifications.models import ArrivalNotice, CrisisBulletin, NotificationPreference
 from pharmacies.models import StockLevel
 from pharmacies.selectors import pharmacies_of
-from pharmacies.services import AlreadySubmitted
 from professionals.models import Profession
 
 EVERYONE = tuple(Role.values)
@@ -224,25 +223,24 @@ def publish_bulletin(request):
     data = form.cleaned_data
     try:
         if "confirm" in request.POST:
-            bulletin = services.publish_bulletin(
+            # The form's one-time key: a second click on "Confirmer l'envoi" replays the first
+            # bulletin (same confirmation), the same key with another bulletin is 409.
+            done = services.publish_bulletin.once(
+                idempotency_key=data.get("form_token"),
                 author=request.user,
                 title=data["title"],
                 body=data["body"],
                 severity=data["severity"],
                 is_public=data["is_public"],
-                form_token=data.get("form_token"),
                 **_scope_arguments(data),
             )
         else:
             scope = services.bulletin_scope(author=request.user, **_scope_arguments(data))
-    except AlreadySubmitted:
-        # A second click on "Confirmer l'envoi": the bulletin went out once.
-        messages.info(request, _("Ce bulletin a déjà été publié : il n'est envoyé qu'une fois."))
-        return redirect("notifications:bulletins")
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return render(request, "notifications/bulletin_form.html", {"form": form}, status=status)
     if "confirm" in request.POST:
+        bulletin = done.value
         counts = selectors.recipient_counts(selectors.bulletin_recipients(bulletin))
         messages.success(request, _sent_message(bulletin, counts))
         return redirect("notifications:bulletin_detail", bulletin_id=bulletin.pk)
@@ -262,44 +260,17 @@ def publish_bulletin(request):
 
 
 def bulletin_detail(request, bulletin_id: int):
-    """A public bulletin: anyone. Otherwise: its targeted professionals and the publishers in scope."""
-    bulletin = CrisisBulletin.objects.select_related("region", "author").filter(pk=bulletin_id).first()
-    if bulletin is None or not _may_read(request.user, bulletin):
-        raise Http404(_("Bulletin introuvable."))
-    professional = getattr(request.user, "professional", None) if request.user.is_authenticated else None
-    may_acknowledge = (
-        request.user.is_authenticated
-        and request.user.role == Role.PROFESSIONAL
-        and request.user.is_approved
-        and professional is not None
-        and professional.practice_commune.region_id == bulletin.region_id
-        and selectors._targets(bulletin, professional)
-    )
+    """A public bulletin: anyone. Otherwise: its targeted professionals and the publishers in
+    scope (the gate `selectors.bulletin_for_reader`; anyone else: 404)."""
+    bulletin = selectors.bulletin_for_reader(request.user, bulletin_id)
     return render(
         request,
         "notifications/bulletin_detail.html",
         {
             "bulletin": bulletin,
-            "may_acknowledge": may_acknowledge,
+            "may_acknowledge": selectors.addressed_professional(request.user, bulletin) is not None,
             # A public bulletin reaches patients too (orientation page): only readers of the list
             # get the link to it.
             "may_list": user_may_act_as(request.user, PUBLISHERS + PROFESSIONAL),
         },
     )
-
-
-def _may_read(user, bulletin: CrisisBulletin) -> bool:
-    if bulletin.is_public:
-        return True
-    if not (user.is_authenticated and user.is_approved):
-        return False
-    if user.role == Role.PROFESSIONAL:
-        professional = getattr(user, "professional", None)
-        return (
-            professional is not None
-            and selectors._targets(bulletin, professional)
-            and (professional.practice_commune.region_id == bulletin.region_id)
-        )
-    if user.role in PUBLISHERS:
-        return selectors.bulletins_published_for(user).filter(pk=bulletin.pk).exists()
-    return False

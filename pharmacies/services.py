@@ -10,7 +10,7 @@ from accounts.models import AccountStatus
 from accounts.permissions import is_admin
 from gomask.cleaning import clean_quantity
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from gomask.idempotency import AlreadySubmitted, claim_form_token, idempotent  # noqa: F401 (notifications)
+from gomask.idempotency import AlreadySubmitted, claim_form_token, idempotent  # noqa: F401 (planning)
 from gomask.identifiers import validate_finess
 from gomask.locks import retry_on_contention
 from gomask.phones import clean_phone

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import role_required
 from consultations import selectors as consultation_selectors
+from crisis import selectors as crisis_selectors
 from gomask.errors import DomainError
 from gomask.middleware import refuse_on_form
 from pharmacies.selectors import pharmacies_of
@@ -154,6 +155,10 @@ def site_status(request, site_id: int):
             "stale": selectors.is_stale(current.declared_at if current else None),
             "form": form,
             "history": selectors.status_history(site, limit=10),
+            # Its manager asks for reinforcement from here while the crisis plan is activated.
+            "crisis_activation": (
+                crisis_selectors.site_activation(site) if site.manager_id == request.user.pk else None
+            ),
         },
         status=status,
     )

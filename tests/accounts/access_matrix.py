@@ -166,6 +166,8 @@ ROUTES = {
     "crisis:post_request": only("ars_other", "cpts_other", "admin"),
     "crisis:report": only("ars_other", "cpts_other", "admin"),
     "crisis:request": only("professional", "professional_other"),
+    # Any approved account may be named a care site's manager; other sites: 404 (crisis tests).
+    "crisis:site_request": APPROVED,
     "consultations:attendance": only("professional", "professional_other"),
     "consultations:availability_add": only("professional"),
     "consultations:availability_delete": only("professional"),

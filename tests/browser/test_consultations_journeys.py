@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from consultations import services
 from consultations.models import Booking, BookingStatus, Mission, MissionStatus
@@ -96,6 +97,11 @@ def test_a_patient_without_a_regular_doctor_finds_a_site_by_postal_code_books_an
     results = page.locator(".site-results")
     results.get_by_role("heading", name="Cabinet médical de Riscle").wait_for()
     assert page.locator("#consultation-map").count() == 1
+    # The shared sites map (static/js/sites-map.js) draws the site, its popup links to its slots.
+    page.locator("#consultation-map[data-ready='true']").wait_for()
+    page.locator("#consultation-map .leaflet-marker-icon[title='Cabinet médical de Riscle']").click()
+    popup_link = page.locator("#consultation-map .leaflet-popup-content a")
+    expect(popup_link).to_contain_text("Cabinet médical de Riscle")
     results.locator(".slot-list a").first.click()
 
     page.get_by_role("heading", name="Prendre rendez-vous").wait_for()

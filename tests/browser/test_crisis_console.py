@@ -38,7 +38,7 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     page.goto("/crise/")
     page.get_by_role("button", name="Activer le plan de crise").click()
     page.get_by_label("Niveau").select_option("2")
-    page.get_by_label("Volet ORSAN").select_option("epi_clim")
+    page.get_by_label("Volet ORSAN").select_option("clim")
     page.get_by_label("Situation").fill("Canicule : renfort des soins à domicile.")
     page.get_by_label("Exercice").check()
     page.get_by_role("button", name="Activer").click()
@@ -55,13 +55,14 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     bulletin = activation.bulletins.get()
     notifications.fan_out_bulletin(bulletin_id=bulletin.pk)  # the worker's job
 
-    # The nurse opens the link of her e-mail (no session needed) and acknowledges in one click.
+    # The nurse opens the link of her e-mail (no session needed): that click is the only one.
     url = Delivery.objects.get(bulletin=bulletin, professional=nurse.professional, channel="email").url
     visitor = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport=viewport).new_page()
     visitor.goto(url)
-    visitor.get_by_text("EXERCICE").first.wait_for()
-    visitor.get_by_role("button", name="Pris en compte").click()
     visitor.get_by_text("Merci : le bulletin est pris en compte.").wait_for()
+    visitor.get_by_text("EXERCICE").first.wait_for()
+    assert visitor.locator("form[data-auto-submit]").count() == 0
+    assert Acknowledgement.objects.count() == 1
     assert page_width(visitor) <= viewport["width"]
     visitor.goto(url)
     visitor.get_by_text(re.compile(r"Pris en compte le \d\d/\d\d/\d{4} à \d\d:\d\d")).wait_for()
@@ -83,6 +84,30 @@ def test_a_drill_activation_with_acknowledgements(browser, live_server, cpts, vi
     page.get_by_role("link", name="Rapport d'exercice").click()
     page.get_by_role("heading", name=re.compile("Rapport d'exercice")).wait_for()
     assert page_width(page) <= viewport["width"]
+    context.close()
+
+
+def test_without_javascript_the_link_shows_the_button_and_a_scanner_fetch_acknowledges_nothing(
+    browser, live_server, cpts
+):
+    nurse = professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE)
+    activation = services.activate(actor=cpts, level=2, track="clim", summary="Canicule.")
+    bulletin = services.publish_activation_bulletin(
+        actor=cpts, activation_id=activation.pk, title="Consignes", body="Hydratez.", severity="warning"
+    )
+    notifications.fan_out_bulletin(bulletin_id=bulletin.pk)
+    url = Delivery.objects.get(bulletin=bulletin, professional=nurse.professional, channel="email").url
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport=PHONE, java_script_enabled=False
+    )
+    # A link scanner: fetches without running scripts.
+    assert context.request.get(url).ok and context.request.head(url).ok
+    visitor = context.new_page()
+    visitor.goto(url)
+    assert not Acknowledgement.objects.exists()
+    visitor.get_by_role("button", name="Pris en compte").click()
+    visitor.get_by_text("Merci : le bulletin est pris en compte.").wait_for()
+    assert Acknowledgement.objects.count() == 1
     context.close()
 
 
@@ -124,3 +149,46 @@ def test_a_reinforcement_request_accepted_by_a_nurse(browser, live_server, cpts,
     assert "Claire" in page.locator("body").inner_text()
     professional.context.close()
     coordinator.close()
+
+
+def test_a_site_manager_asks_for_reinforcement_from_the_site_page_on_a_phone(browser, live_server, cpts):
+    from crisis.models import ReinforcementRequest, RequestCall
+    from distribution.models import CareSite, CareSiteKind
+
+    manager = professional_user(email="direction@centre-riscle.fr", insee_code=RISCLE)
+    nurse = professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE)
+    riscle = Commune.objects.get(pk=RISCLE)
+    site = CareSite.objects.create(
+        kind=CareSiteKind.COVID_CENTRE,
+        name="Centre de consultation de Riscle",
+        commune=riscle,
+        region_id=riscle.region_id,
+        latitude=riscle.latitude,
+        longitude=riscle.longitude,
+        manager=manager,
+    )
+    activation = services.activate(actor=cpts, level=2, track="clim", summary="Canicule.")
+    start = timezone.now()
+    services.declare_availability(
+        user=nurse,
+        activation_id=activation.pk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=12),
+        commune=None,
+    )
+    page = signed_in_context(browser, live_server, manager, viewport=PHONE).new_page()
+    page.goto(f"/mon-site/{site.pk}/statut/")
+    page.get_by_role("button", name="Demander du renfort").click()
+    page.get_by_role("heading", name=re.compile("Demander du renfort")).wait_for()
+    assert page_width(page) <= PHONE["width"]
+    begin = timezone.localtime(start + timedelta(hours=2))
+    page.get_by_label("Début").fill(begin.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Fin").fill((begin + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Profession").select_option("infirmier")
+    page.get_by_role("button", name="Publier la demande").click()
+    page.get_by_text("1 professionnel(s) disponible(s) sollicité(s)").wait_for()
+    assert page_width(page) <= PHONE["width"]
+    request = ReinforcementRequest.objects.get()
+    assert request.place == site.name and request.requested_by == manager
+    assert RequestCall.objects.filter(request=request, professional=nurse.professional).exists()
+    page.context.close()

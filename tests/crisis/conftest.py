@@ -72,7 +72,7 @@ def toulouse_nurse(occitanie):
 
 
 def activate(actor, **fields):
-    values = {"level": 2, "track": "epi_clim", "summary": "Canicule : renfort des soins à domicile."}
+    values = {"level": 2, "track": "clim", "summary": "Canicule : renfort des soins à domicile."}
     values.update(fields)
     return services.activate(actor=actor, **values)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import selectors, services
-from crisis.models import Acknowledgement, Activation, Decision
+from crisis.models import Acknowledgement, Activation, Decision, OrsanTrack
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from notifications import services as notifications
 from notifications import sms
@@ -40,7 +40,7 @@ def test_a_coordinator_activates_its_own_territory_and_the_log_starts(cpts):
     assert activation.territory.user == cpts and activation.region_id == "76"
     assert activation.is_drill and activation.is_open
     (entry,) = Decision.objects.filter(activation=activation)
-    assert "EXERCICE" in entry.text and "EPI-CLIM" in entry.text
+    assert "EXERCICE" in entry.text and "ORSAN CLIM" in entry.text
 
 
 def test_ars_activates_a_territory_of_its_region_but_not_of_another(cpts, ars_occitanie, ars_paca):
@@ -141,9 +141,15 @@ def test_the_signed_link_acknowledges_once_and_a_second_click_says_when(cpts, ri
     url = reverse("crisis:acknowledge", args=[token_of(bulletin, riscle_nurse.professional)])
     page = client.get(url)
     assert page.status_code == 200 and "EXERCICE" in page.content.decode()
+    # The page sends its form itself (a static script), the button stays for browsers without it.
+    assert "js/crisis/acknowledge.js" in page.content.decode() and "data-auto-submit" in page.content.decode()
+    assert client.head(url).status_code == 200 and client.get(url).status_code == 200
     assert not Acknowledgement.objects.exists()  # opening the link (a mail scanner) acknowledges nothing
     first = client.post(url)
-    assert first.status_code == 200 and "Pris en compte le" in first.content.decode()
+    assert first.status_code == 302 and first.url == url  # a reload sends nothing again
+    shown = client.get(url).content.decode()
+    assert "Pris en compte le" in shown and "Merci : le bulletin est pris en compte." in shown
+    assert "acknowledge.js" not in shown
     acknowledgement = Acknowledgement.objects.get()
     assert acknowledgement.channel == Channel.EMAIL
     again = client.post(url, follow=True)
@@ -269,3 +275,22 @@ def test_the_drill_report_gives_median_p90_and_share_within_the_hour(cpts, occit
     assert overall["p90_minutes"] == 90.0
     assert overall["share_within_hour"] == 70
     assert report["professions"][0]["profession"] == "Infirmier"
+
+
+def test_the_orsan_tracks_are_the_volets_of_the_2019_guide():
+    names = [label.split(" — ")[0] for label in OrsanTrack.labels]
+    assert names == [
+        "ORSAN AMAVI",
+        "ORSAN CLIM",
+        "ORSAN EPI-VAC",
+        "ORSAN REB",
+        "ORSAN NRC",
+        "ORSAN MEDICO-PSY",
+    ]
+
+
+@pytest.mark.django_db
+def test_an_unknown_orsan_track_is_refused_and_nothing_is_written(cpts):
+    with pytest.raises(InvalidInput):
+        activate(cpts, track="epi_clim")
+    assert not Activation.objects.exists()

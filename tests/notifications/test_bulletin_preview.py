@@ -129,8 +129,28 @@ def test_a_double_click_on_the_confirmation_publishes_the_bulletin_once(
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(URL, confirmation)
         second = client.post(URL, confirmation)
-    assert first.status_code == 302
-    assert second.status_code == 302 and second.url == reverse("notifications:bulletins")
-    assert "déjà été publié" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+    bulletin = CrisisBulletin.objects.get()
+    # The repeat replays the first confirmation: same page, same message, nothing sent again.
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == reverse("notifications:bulletin_detail", args=[bulletin.pk])
+    first_message = [str(m) for m in get_messages(first.wsgi_request)]
+    assert [str(m) for m in get_messages(second.wsgi_request)][-1] == first_message[-1]
+    assert "publié" in first_message[0]
     assert CrisisBulletin.objects.count() == 1
     assert Delivery.objects.count() == 5  # 2 e-mails, 1 SMS, 2 portal messages: sent once
+
+
+def test_the_confirmation_key_sent_again_with_another_bulletin_is_refused_with_409(
+    client, ars_occitanie, gers_professionals, django_capture_on_commit_callbacks
+):
+    client.force_login(ars_occitanie)
+    page = client.get(URL).content.decode()
+    token = re.search(r'name="form_token" value="([0-9a-f-]{36})"', page).group(1)
+    confirmation = {**FORM, "departements": ["32"], "form_token": token, "confirm": "1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, confirmation)
+        other = client.post(URL, {**confirmation, "body": "Un autre message."})
+    assert other.status_code == 409
+    assert "autres valeurs" in other.content.decode()
+    assert CrisisBulletin.objects.count() == 1
+    assert Delivery.objects.count() == 5

@@ -229,3 +229,33 @@ def test_bulletin_is_delivered_by_email_with_its_severity(
     with django_capture_on_commit_callbacks(execute=True):
         services.fan_out_bulletin(bulletin_id=CrisisBulletin.objects.get().pk)
     assert [m.subject for m in mail.outbox] == ["[Alerte] Rupture régionale"]
+
+
+def test_one_gate_gives_a_bulletin_to_its_readers_only(
+    ars_occitanie, ars_paca, cpts, gers_nurse, toulouse_doctor, administrator, riscle_pharmacist
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import AccountStatus
+    from gomask.errors import NotFound
+    from notifications.selectors import addressed_professional, bulletin_for_reader, bulletin_for_recipient
+
+    bulletin = publish(ars_occitanie, departement_codes=["32"])
+    for reader in (gers_nurse, ars_occitanie, administrator):
+        assert bulletin_for_reader(reader, bulletin.pk) == bulletin
+    for stranger in (AnonymousUser(), toulouse_doctor, ars_paca, cpts, riscle_pharmacist):
+        with pytest.raises(NotFound):
+            bulletin_for_reader(stranger, bulletin.pk)
+    assert bulletin_for_recipient(gers_nurse, bulletin.pk) == (bulletin, gers_nurse.professional)
+    with pytest.raises(NotFound):
+        bulletin_for_recipient(ars_occitanie, bulletin.pk)  # reads it, is not addressed it
+    for bad_id in ("abc", 0, bulletin.pk + 1000):
+        with pytest.raises(NotFound):
+            bulletin_for_reader(gers_nurse, bad_id)
+    gers_nurse.status = AccountStatus.SUSPENDED
+    gers_nurse.save()
+    assert addressed_professional(gers_nurse, bulletin) is None
+    with pytest.raises(NotFound):
+        bulletin_for_reader(gers_nurse, bulletin.pk)
+    public = publish(ars_occitanie, is_public=True)
+    assert bulletin_for_reader(AnonymousUser(), public.pk) == public
