@@ -46,8 +46,14 @@ check-services: venv
 chromium:
 	@bash scripts/ensure_chromium.sh
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; default: the number of cores, at
+# most 8): each worker has its own test database (test_<name>_gw0, ...) and Redis database
+# (gomask/env.py per_worker_redis_url); a module's tests stay on one worker (--dist loadfile).
+# PYTEST_WORKERS=0 runs the suite serially in one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),-n 0,-n $(PYTEST_WORKERS) --dist loadfile)
 test: venv chromium check-services
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The concurrency and export tests again, through PgBouncer in transaction pooling mode
 # (scripts/pgbouncer.sh; Debian: apt-get install pgbouncer). The test database is kept

@@ -6,6 +6,7 @@ message naming the variable, not surface later as an odd behaviour.
 
 import os
 from datetime import date
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,3 +64,13 @@ def env_date(name: str, default: str) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def per_worker_redis_url(url: str, worker: str) -> str:
+    """REDIS_URL for the pytest-xdist worker `worker` ("gw0", "gw1", ...): the same server,
+    database (base + 8 + N) mod 16, so that parallel workers never share a database and stay
+    clear of the base databases 0-7 that other local runs may use."""
+    index = int(worker.removeprefix("gw") or 0)
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + 8 + index) % 16}"))

@@ -17,7 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from gomask.env import env_bool, env_choice, env_date, env_int, env_list, env_str
+from gomask.env import env_bool, env_choice, env_date, env_int, env_list, env_str, per_worker_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -205,6 +205,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker --------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if GOMASK_ENV == "test" and REDIS_URL and env_str("PYTEST_XDIST_WORKER"):
+    # `make test` runs the suite in parallel (pytest-xdist): each worker gets its own test
+    # database (pytest-django) and its own Redis database, because tests flush the cache
+    # (cache.clear() is FLUSHDB), purge the Celery queue and count rate limits. A key prefix
+    # would not survive FLUSHDB. Worker gwN uses database (base + 8 + N) mod 16 of REDIS_URL's
+    # server: `make test` (base 0) uses 8, 9, ...; the environment is left alone, so a
+    # subprocess started by a test derives the same database.
+    REDIS_URL = per_worker_redis_url(REDIS_URL, env_str("PYTEST_XDIST_WORKER"))
 if PRODUCTION and not REDIS_URL:
     # Without a shared cache every gunicorn worker keeps its own rate-limit counters (login,
     # booking) and geocode cache: limits multiply by the number of processes.
@@ -241,6 +249,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+if GOMASK_ENV == "test":
+    # Factories set a password on every user: PBKDF2's million rounds each time made up a
+    # large share of the suite's time. Tests do not depend on the hashing algorithm.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

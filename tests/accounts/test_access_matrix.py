@@ -5,6 +5,7 @@ A route or an API operation that is missing from the table fails the test: a new
 cannot ship without someone writing down who may use it.
 """
 
+import functools
 import os
 import re
 
@@ -46,15 +47,20 @@ def all_routes():
     return sorted(seen.items())
 
 
+@functools.cache
 def api_operations():
+    """(METHOD, path) of every operation of the OpenAPI schema. Generated once per process:
+    the schema depends on the code only, and each walk below reads it."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    return sorted(
-        (method.upper(), path)
-        for path, item in schema["paths"].items()
-        for method in item
-        if method in {"get", "post", "put", "patch", "delete"}
+    return tuple(
+        sorted(
+            (method.upper(), path)
+            for path, item in schema["paths"].items()
+            for method in item
+            if method in {"get", "post", "put", "patch", "delete"}
+        )
     )
 
 

@@ -7,6 +7,7 @@ Each is tried by every persona (anonymous, pharmacist, nurse, ARS agent, adminis
 with the number of rows of every table compared before and after each request.
 """
 
+import functools
 import re
 import uuid
 
@@ -65,7 +66,10 @@ def personas(riscle_pharmacist, nurse, ars_occitanie, administrator, riscle_phar
 # --- API: operations of the OpenAPI schema ------------------------------------------------
 
 
-def _api_operations() -> list[tuple[str, str, dict]]:
+@functools.cache
+def _api_operations() -> tuple[tuple[str, str, dict], ...]:
+    """The write operations of the OpenAPI schema, generated once per process (it depends on
+    the code only); the bodies' schemas are read, never changed."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     components = schema["components"]["schemas"]
     operations = []
@@ -79,7 +83,7 @@ def _api_operations() -> list[tuple[str, str, dict]]:
             if body and "$ref" in body:
                 body = components[body["$ref"].rsplit("/", 1)[1]]
             operations.append((method, path, body or {}))
-    return operations
+    return tuple(operations)
 
 
 def _property_type(spec: dict) -> str:

@@ -6,12 +6,15 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+# One file per pytest-xdist worker: two workers must not share a scratch database.
+SCRATCH_SQLITE = f"sqlite:////tmp/gomask-deploy-check-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3"
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "GOMASK_ENV": "production",
     "SECRET_KEY": "x7!kq2-production-like-secret-key-for-the-deploy-check-only-4f9a1c",
     "ALLOWED_HOSTS": "gomask.example.org",
-    "DATABASE_URL": "sqlite:////tmp/gomask-deploy-check.sqlite3",
+    "DATABASE_URL": SCRATCH_SQLITE,
     "SITE_URL": "https://gomask.example.org",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SPECIALISTS_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzISE=",

@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+# One file per pytest-xdist worker: two workers must not share a scratch database.
+SCRATCH_SQLITE = (
+    f"sqlite:////tmp/gomask-site-url-check-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_SITE_URL = "from django.conf import settings; print(settings.SITE_URL)"
 
@@ -19,7 +24,7 @@ def _manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, "DATABASE_URL": "sqlite:////tmp/gomask-site-url-check.sqlite3", **env},
+        env={**clean, "DATABASE_URL": SCRATCH_SQLITE, **env},
         capture_output=True,
         text=True,
         timeout=120,
