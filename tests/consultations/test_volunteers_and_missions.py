@@ -202,7 +202,7 @@ def test_slots_are_published_once_and_never_for_a_cancelled_mission(volunteer, r
 def test_cancelling_a_mission_cancels_its_bookings_and_tells_the_patients(
     slots, mission, ars_occitanie, mailoutbox, committed
 ):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     mailoutbox.clear()
     assert committed(services.cancel_mission, user=ars_occitanie, mission_id=mission.pk) == 1
     booking.refresh_from_db()
@@ -230,7 +230,7 @@ def todays_booking(volunteer, riscle_site, ars_occitanie):
         user=ars_occitanie, mission_id=mission.pk, day_start=time(8, 0), day_end=time(20, 0), now=early
     )
     slot = mission.slots.order_by("starts_at").first()
-    return services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient())
+    return services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient()).value
 
 
 def test_the_doctor_marks_a_patient_attended_and_becoming_their_regular_doctor(todays_booking, doctor):
@@ -258,7 +258,7 @@ def test_another_doctor_cannot_mark_attendance(todays_booking, occitanie):
 
 
 def test_attendance_cannot_be_marked_before_the_day(slots, doctor):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     with pytest.raises(Conflict) as refused:
         services.record_attendance(
             user=doctor, booking_id=booking.pk, attended=True, became_regular_doctor=False
