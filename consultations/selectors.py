@@ -211,21 +211,23 @@ def managed_sites(user):
     return sites.none()
 
 
-def site_for_manager(user, site_id) -> Site:
-    """The site `site_id` if `user` manages it (see `managed_sites`); 404 for an unknown site,
-    403 `not_site_manager` for someone else's."""
+def _site_with(site_id, **flags) -> Site:
+    """The site `site_id` annotated with the gate's `flags` (Exists), or 404."""
     site_pk = parse_id(site_id)
-    managed = managed_sites(user).filter(pk=OuterRef("pk"))
     site = (
-        Site.objects.select_related("zone__epci", "commune")
-        .annotate(is_managed=Exists(managed))
-        .filter(pk=site_pk)
-        .first()
+        Site.objects.select_related("zone__epci", "commune").annotate(**flags).filter(pk=site_pk).first()
         if site_pk is not None
         else None
     )
     if site is None:
         raise NotFound(_("Ce lieu de consultation n'existe pas."), code="site_not_found")
+    return site
+
+
+def site_for_manager(user, site_id) -> Site:
+    """The site `site_id` if `user` manages it (see `managed_sites`); 404 for an unknown site,
+    403 `not_site_manager` for someone else's."""
+    site = _site_with(site_id, is_managed=Exists(managed_sites(user).filter(pk=OuterRef("pk"))))
     if not site.is_managed:
         raise NotAllowed(_("Vous ne coordonnez pas ce lieu de consultation."), code="not_site_manager")
     return site
@@ -234,20 +236,10 @@ def site_for_manager(user, site_id) -> Site:
 def site_for_coordinator(user, site_id) -> Site:
     """The site `site_id` if `user` is one of its coordinators (its patients' data); 404 for an
     unknown site, 403 `not_site_coordinator` for anyone else (ARS staff included)."""
-    site_pk = parse_id(site_id)
     coordinates = Site.coordinators.through.objects.filter(
         site_id=OuterRef("pk"), user_id=getattr(user, "pk", None)
     )
-    site = (
-        Site.objects.select_related("zone__epci", "commune")
-        .annotate(is_coordinator=Exists(coordinates))
-        .filter(pk=site_pk)
-        .first()
-        if site_pk is not None
-        else None
-    )
-    if site is None:
-        raise NotFound(code="site_not_found")
+    site = _site_with(site_id, is_coordinator=Exists(coordinates))
     if not (site.is_coordinator and user.is_authenticated and user.is_approved):
         raise NotAllowed(code="not_site_coordinator")
     return site

@@ -119,6 +119,30 @@ def test_a_site_coordinator_manages_missions_of_their_site_only(volunteer, riscl
         make_mission(volunteer, marciac_site, nurse, days_ahead=20)
 
 
+def test_the_site_gate_agrees_with_the_sites_listed_to_each_manager(
+    riscle_site, marciac_site, nurse, ars_occitanie, ars_paca, riscle_pharmacist
+):
+    riscle_site.coordinators.add(nurse)
+    expected = {
+        nurse: {riscle_site.pk},
+        ars_occitanie: {riscle_site.pk, marciac_site.pk},
+        ars_paca: set(),
+        riscle_pharmacist: set(),
+    }
+    for user, sites in expected.items():
+        assert set(selectors.managed_sites(user).values_list("pk", flat=True)) == sites
+        for site in (riscle_site, marciac_site):
+            if site.pk in sites:
+                assert selectors.site_for_manager(user, site.pk) == site
+            else:
+                with pytest.raises(NotAllowed) as refused:
+                    selectors.site_for_manager(user, site.pk)
+                assert refused.value.code == "not_site_manager"
+    for unknown in (10**12, 0, "abc", None):
+        with pytest.raises(NotFound):
+            selectors.site_for_manager(ars_occitanie, unknown)
+
+
 def test_a_pharmacist_cannot_create_missions(volunteer, riscle_site, riscle_pharmacist):
     with pytest.raises(NotAllowed):
         make_mission(volunteer, riscle_site, riscle_pharmacist)
