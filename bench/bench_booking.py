@@ -174,7 +174,7 @@ def capture(slot_id: int) -> tuple[list[tuple[str, tuple]], int, dict]:
             email=CAPTURE["email"],
             commune_code="32344",
             has_regular_doctor=False,
-        )
+        ).value
     statements = [(sql, params) for sql, params, atomic in recorded if atomic]
     holder = next(
         i for i, (sql, _params) in enumerate(statements) if sql.startswith('SELECT "consultations_booking"')

@@ -33,7 +33,8 @@ from consultations.models import (
     Slot,
     WaitingListEntry,
 )
-from consultations.services import check_rate, clean_email
+from consultations.services.limits import check_rate
+from consultations.services.patients import clean_email
 from gomask import phones
 from gomask.errors import Conflict, InvalidInput, NotFound
 from notifications.models import Delivery, DeliveryKind, DeliveryStatus

@@ -23,6 +23,7 @@ from consultations.serializers import (
     WaitingRoomSerializer,
 )
 from consultations.views import client_key
+from gomask.api import created_or_replayed
 from gomask.errors import InvalidInput
 from territories.forms import CommuneField, PlaceField
 
@@ -109,7 +110,7 @@ class BookingCreateView(APIView):
             commune = CommuneField().clean(values["commune"])
         except ValidationError as exc:
             raise InvalidInput(" ".join(exc.messages), code="invalid_commune", field="commune") from exc
-        booking = services.book_slot(
+        booked = services.book_slot(
             slot_id=values["slot"],
             first_name=values["first_name"],
             last_name=values["last_name"],
@@ -120,7 +121,7 @@ class BookingCreateView(APIView):
             has_regular_doctor=values["has_regular_doctor"],
             rate_limit_key=client_key(request),
         )
-        return Response(_booking_payload(booking), status=200 if booking.repeated else 201)
+        return created_or_replayed(booked, _booking_payload(booked.value))
 
 
 class BookingCancelView(APIView):

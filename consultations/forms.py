@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations import services
 from consultations.models import PriorityZone, Site
 from consultations.selectors import SORT_DISTANCE, SORT_SOONEST
+from gomask.clock import local_date
 from gomask.errors import InvalidInput
 from territories.forms import CommuneField, CommuneInput, PlaceField
 
@@ -93,7 +94,7 @@ class BookingForm(EligibilityForm):
         return _by_service(services.clean_name, self.cleaned_data["last_name"], field="last_name")
 
     def clean_birth_date(self):
-        today = services.local_date(timezone.now())
+        today = local_date(timezone.now())
         return _by_service(services.clean_birth_date, self.cleaned_data["birth_date"], today=today)
 
     def clean_phone(self):

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.permissions import ARS
@@ -20,6 +21,7 @@ from consultations.models import (
     Slot,
     Volunteer,
 )
+from gomask.cleaning import parse_id
 from gomask.clock import PARIS, local_date
 from gomask.errors import NotAllowed, NotFound
 from territories.geo import haversine_km
@@ -181,6 +183,10 @@ def missions_of_volunteer(volunteer: Volunteer):
 
 
 # --- Managers (ARS staff of the region, site coordinators) --------------------------------
+# One rule for "a site for its manager": `managed_sites` lists them, `site_for_manager` is the gate
+# every page and service asks (same shape as `pharmacies.selectors.pharmacy_for_member` and
+# `referrals.selectors.declarable_site`). A site's patients are for its coordinators only:
+# `site_for_coordinator`.
 
 
 def is_manager(user) -> bool:
@@ -190,12 +196,53 @@ def is_manager(user) -> bool:
 
 
 def managed_sites(user):
+    """The sites `user` manages: all for administrators, their region's and the sites they
+    coordinate for ARS staff, the sites they coordinate for a professional; none for anyone else
+    (or an account not approved)."""
     sites = Site.objects.select_related("zone__epci", "commune")
-    if user.role == Role.ADMIN and user.is_approved:
+    if not (user.is_authenticated and user.is_approved):
+        return sites.none()
+    if user.role == Role.ADMIN:
         return sites
-    if user.role == Role.ARS_STAFF and user.is_approved:
+    if user.role == Role.ARS_STAFF:
         return sites.filter(Q(zone__region_id=user.region_id) | Q(coordinators=user)).distinct()
-    return sites.filter(coordinators=user)
+    if user.role == Role.PROFESSIONAL:
+        return sites.filter(coordinators=user)
+    return sites.none()
+
+
+def _site_with(site_id, **flags) -> Site:
+    """The site `site_id` annotated with the gate's `flags` (Exists), or 404."""
+    site_pk = parse_id(site_id)
+    site = (
+        Site.objects.select_related("zone__epci", "commune").annotate(**flags).filter(pk=site_pk).first()
+        if site_pk is not None
+        else None
+    )
+    if site is None:
+        raise NotFound(_("Ce lieu de consultation n'existe pas."), code="site_not_found")
+    return site
+
+
+def site_for_manager(user, site_id) -> Site:
+    """The site `site_id` if `user` manages it (see `managed_sites`); 404 for an unknown site,
+    403 `not_site_manager` for someone else's."""
+    site = _site_with(site_id, is_managed=Exists(managed_sites(user).filter(pk=OuterRef("pk"))))
+    if not site.is_managed:
+        raise NotAllowed(_("Vous ne coordonnez pas ce lieu de consultation."), code="not_site_manager")
+    return site
+
+
+def site_for_coordinator(user, site_id) -> Site:
+    """The site `site_id` if `user` is one of its coordinators (its patients' data); 404 for an
+    unknown site, 403 `not_site_coordinator` for anyone else (ARS staff included)."""
+    coordinates = Site.coordinators.through.objects.filter(
+        site_id=OuterRef("pk"), user_id=getattr(user, "pk", None)
+    )
+    site = _site_with(site_id, is_coordinator=Exists(coordinates))
+    if not (site.is_coordinator and user.is_authenticated and user.is_approved):
+        raise NotAllowed(code="not_site_coordinator")
+    return site
 
 
 def managed_missions(user):
@@ -236,11 +283,7 @@ def volunteers_for_manager(user):
 
 def site_agenda(*, user, site_id: int, day: date):
     """Coordinators of the site only (ARS staff see aggregated statistics, not patients)."""
-    site = Site.objects.filter(pk=site_id).first()
-    if site is None:
-        raise NotFound(code="site_not_found")
-    if not site.coordinators.filter(pk=user.pk).exists():
-        raise NotAllowed(code="not_site_coordinator")
+    site = site_for_coordinator(user, site_id)
     start = datetime.combine(day, time.min, tzinfo=PARIS)
     bookings = (
         Booking.objects.filter(

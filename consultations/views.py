@@ -35,6 +35,7 @@ from consultations.forms import (
 from consultations.ics import ics_content_type
 from consultations.models import BookingStatus, MissionStatus
 from gomask.client_ip import client_ip
+from gomask.clock import local_date
 from gomask.errors import Conflict, DomainError, InvalidInput
 
 MANAGER_ROLES = (Role.ARS_STAFF, Role.ADMIN, Role.PROFESSIONAL)
@@ -228,7 +229,7 @@ def book(request, slot_id: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                booking = services.book_slot(
+                booked = services.book_slot(
                     slot_id=slot.pk,
                     first_name=data["first_name"],
                     last_name=data["last_name"],
@@ -245,14 +246,14 @@ def book(request, slot_id: int):
                     form.add_error(exc.field, str(exc.message))
                     error = None
             else:
-                if booking.repeated:
+                if booked.replayed:
                     messages.info(request, _("Ce rendez-vous est déjà enregistré à votre nom : le voici."))
                 else:
                     messages.success(
                         request,
                         _("Votre rendez-vous est confirmé. Un e-mail de confirmation vous est envoyé."),
                     )
-                return redirect("consultations:booking_detail", token=services.booking_token(booking))
+                return redirect("consultations:booking_detail", token=services.booking_token(booked.value))
         else:
             status = 400
     context.update(form=form, error=error)
@@ -461,7 +462,7 @@ def _day_param(request) -> date:
             return date.fromisoformat(raw)
         except ValueError:
             pass
-    return services.local_date(timezone.now())
+    return local_date(timezone.now())
 
 
 @role_required(*PROFESSIONAL)
@@ -476,7 +477,7 @@ def doctor_day(request):
             "day": day,
             "bookings": selectors.doctor_day(user=request.user, day=day),
             "attendance_form": AttendanceForm(),
-            "today": services.local_date(timezone.now()),
+            "today": local_date(timezone.now()),
         },
     )
 

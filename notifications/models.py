@@ -37,6 +37,8 @@ class DeliveryKind(models.TextChoices):
     # CPTS crisis console (crisis app): a professional is asked to reinforce.
     REINFORCEMENT_REQUEST = "reinforcement", _("Demande de renfort")
     ACCOUNT_APPROVED = "account_approved", _("Compte validé")
+    # allauth's own e-mails: address verification, password reset, login codes, notices.
+    ACCOUNT_MESSAGE = "account_message", _("Message du compte")
     # Care sites (referrals app): a slip to the site's address, a silent site to its CPTS and ARS.
     REFERRAL_SLIP = "referral_slip", _("Fiche d'adressage")
     SITE_SILENT = "site_silent", _("Site de soins sans nouvelles")

@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 
 from consultations.models import Booking, Mission, Site, Slot
 from consultations.selectors import free_slots
-from consultations.services import PARIS
 from distribution.models import CareSite
+from gomask.clock import PARIS
 from pharmacies.models import Pharmacy, Product, StockLevel
 from pharmacies.selectors import BAND_HIGH, BAND_MEDIUM, stock_band
 from referrals import selectors as referral_selectors

@@ -153,7 +153,7 @@ def run_journeys(client: Client) -> None:
         # Lives in the priority zone without a médecin traitant: may book inside the priority window.
         commune_code=slot.mission.site.commune_id,
         has_regular_doctor=False,
-    )
+    ).value
     print(f"ok   consultation booked ({booking.pk})")
 
 

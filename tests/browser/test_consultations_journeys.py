@@ -149,7 +149,7 @@ def test_the_doctor_marks_a_patient_attended_and_becoming_their_regular_doctor(
         now=timezone.now() - timedelta(days=3),
     )
     slot = mission.slots.order_by("starts_at").first()
-    booking = services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient())
+    booking = services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient()).value
 
     log_in(page, doctor.email)
     page.goto("/consultations/medecin/journee/")

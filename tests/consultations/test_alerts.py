@@ -23,7 +23,7 @@ def notices():
 
 
 def test_an_email_alert_for_a_site_is_told_once_when_a_slot_frees(slots, riscle_site, committed):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     entry = alerts.join_waiting_list(site_id=riscle_site.pk, email="alerte@exemple.fr")
     committed(services.cancel_booking, token=services.booking_token(booking))
     [notice] = notices()
@@ -131,7 +131,7 @@ def test_the_home_page_form_refuses_bad_input_and_writes_nothing(client, occitan
 
 
 def test_unsubscribing_is_one_click_and_drops_the_pending_message(client, slots, riscle_site, committed):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     entry = alerts.join_waiting_list(site_id=riscle_site.pk, email="alerte@exemple.fr")
     committed(services.cancel_booking, token=services.booking_token(booking))
     Delivery.objects.filter(kind=DeliveryKind.WAITING_LIST_NOTICE).update(status=DeliveryStatus.PENDING)
@@ -200,7 +200,7 @@ def booked_site(doctor, riscle_site, ars_occitanie):
         person = patient(
             first_name=f"Patient{'abcdefgh'[index]}", email=f"p{index}@exemple.fr", phone=f"06{index:08d}"
         )
-        bookings.append(services.book_slot(slot_id=slot.pk, **person))
+        bookings.append(services.book_slot(slot_id=slot.pk, **person).value)
     alerts.join_waiting_list(site_id=riscle_site.pk, email="alerte@exemple.fr")
     alerts.join_waiting_list(commune=commune(RISCLE), phone=MOBILE)
     return bookings

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_patient_books_a_free_slot_and_receives_the_confirmation_with_the_ics(slots, mailoutbox, committed):
-    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient()).value
     assert booking.status == BookingStatus.BOOKED
     assert booking.lives_in_zone and not booking.has_regular_doctor
     assert len(mailoutbox) == 1
@@ -101,23 +101,23 @@ def test_unknown_slot_ids_are_not_found(occitanie, slot_id):
 
 
 def test_phone_numbers_are_normalised(slots):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient(phone="+33 6.11.22.33.44"))
+    booking = services.book_slot(slot_id=slots[0].pk, **patient(phone="+33 6.11.22.33.44")).value
     assert booking.phone == "+33611223344"
 
 
 def test_cancelling_through_the_signed_link_frees_the_slot_for_the_next_person(slots):
-    first = services.book_slot(slot_id=slots[0].pk, **patient())
+    first = services.book_slot(slot_id=slots[0].pk, **patient()).value
     services.cancel_booking(token=services.booking_token(first))
     first.refresh_from_db()
     assert first.status == BookingStatus.CANCELLED and first.cancelled_at
     second = services.book_slot(
         slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr", phone="0622334455")
-    )
+    ).value
     assert second.status == BookingStatus.BOOKED
 
 
 def test_cancelling_twice_says_it_is_already_cancelled(slots):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     token = services.booking_token(booking)
     services.cancel_booking(token=token)
     with pytest.raises(Conflict) as refused:
@@ -136,7 +136,7 @@ def test_cancelling_twice_says_it_is_already_cancelled(slots):
     ],
 )
 def test_a_tampered_cancel_link_is_refused_and_nothing_changes(slots, tamper):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     with pytest.raises(InvalidInput) as refused:
         services.cancel_booking(token=tamper(services.booking_token(booking)))
     assert refused.value.code == "invalid_link"
@@ -145,7 +145,7 @@ def test_a_tampered_cancel_link_is_refused_and_nothing_changes(slots, tamper):
 
 
 def test_the_cancel_page_refuses_a_tampered_link_with_a_french_message(client, slots):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     token = services.booking_token(booking) + "x"
     response = client.post(reverse("consultations:cancel", args=[token]))
     assert response.status_code == 400
@@ -155,7 +155,7 @@ def test_the_cancel_page_refuses_a_tampered_link_with_a_french_message(client, s
 
 
 def test_a_past_consultation_cannot_be_cancelled(slots):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     with pytest.raises(Conflict) as refused:
         services.cancel_booking(token=services.booking_token(booking), now=slots[0].starts_at)
     assert refused.value.code == "booking_in_past"
@@ -172,7 +172,7 @@ def fresh_slots(volunteer, riscle_site, ars_occitanie):
 
 
 def test_during_the_priority_window_a_resident_without_a_regular_doctor_can_book(fresh_slots):
-    booking = services.book_slot(slot_id=fresh_slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=fresh_slots[0].pk, **patient()).value
     assert booking.lives_in_zone
 
 
@@ -220,7 +220,7 @@ def test_a_slot_s_priority_window_closes_before_the_slot_starts(
     shortly_before = slot.starts_at - timedelta(hours=2)
     booking = services.book_slot(
         slot_id=slot.pk, now=shortly_before, **patient(has_regular_doctor=True, commune_code=TOULOUSE)
-    )
+    ).value
     assert booking.status == BookingStatus.BOOKED
 
 
@@ -231,7 +231,7 @@ def test_after_the_priority_window_the_slots_are_open_to_all(fresh_slots):
     assert later < slot.starts_at
     booking = services.book_slot(
         slot_id=slot.pk, now=later, **patient(has_regular_doctor=True, commune_code=TOULOUSE)
-    )
+    ).value
     assert not booking.lives_in_zone and booking.has_regular_doctor
 
 
@@ -257,10 +257,10 @@ def test_a_person_cannot_hold_more_than_two_future_bookings(slots, third):
 
 
 def test_a_cancelled_booking_does_not_count_towards_the_limit(slots):
-    first = services.book_slot(slot_id=slots[0].pk, **patient())
+    first = services.book_slot(slot_id=slots[0].pk, **patient()).value
     services.book_slot(slot_id=slots[1].pk, **patient())
     services.cancel_booking(token=services.booking_token(first))
-    assert services.book_slot(slot_id=slots[2].pk, **patient()).status == BookingStatus.BOOKED
+    assert services.book_slot(slot_id=slots[2].pk, **patient()).value.status == BookingStatus.BOOKED
 
 
 def test_the_limit_of_future_bookings_is_configurable(slots, settings):
@@ -324,7 +324,7 @@ def test_the_same_patient_submitting_again_gets_their_own_booking_back(slots):
     again = services.book_slot(
         slot_id=slots[0].pk, **patient(phone="0611223344", email="JEANNE.lacoste@exemple.fr")
     )
-    assert again.pk == first.pk and again.repeated and not first.repeated
+    assert again.value.pk == first.value.pk and again.replayed and not first.replayed
     assert Booking.objects.count() == 1 and Delivery.objects.count() == 1
 
 
@@ -342,7 +342,7 @@ def test_back_then_submitting_the_form_again_shows_the_patient_their_booking(cli
 
 
 def test_the_waiting_list_is_told_once_when_a_slot_frees_up(slots, riscle_site, mailoutbox, committed):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     alerts.join_waiting_list(site_id=riscle_site.pk, email="attente@exemple.fr")
     mailoutbox.clear()
     committed(services.cancel_booking, token=services.booking_token(booking))
@@ -363,7 +363,7 @@ def test_the_reminder_goes_out_the_day_before_and_only_once(
 ):
     mission = publish(make_mission(volunteer, riscle_site, ars_occitanie, days_ahead=1), ars_occitanie)
     slot = mission.slots.order_by("starts_at").first()
-    booking = services.book_slot(slot_id=slot.pk, **patient())
+    booking = services.book_slot(slot_id=slot.pk, **patient()).value
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_due_reminders() == 1
@@ -380,7 +380,7 @@ def test_no_reminder_two_days_before(slots, mailoutbox):
 
 
 def test_patient_data_is_purged_after_the_retention_period(slots, settings):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     just_before = slots[0].ends_at + timedelta(days=settings.PATIENT_DATA_RETENTION_DAYS - 1)
     assert services.purge_patient_data(now=just_before) == 0
     after = slots[0].ends_at + timedelta(days=settings.PATIENT_DATA_RETENTION_DAYS, minutes=1)
@@ -427,13 +427,15 @@ def test_a_rush_loser_is_refused_from_the_taken_marker_without_a_transaction(slo
 
 
 def test_the_same_patient_still_gets_their_booking_back_past_the_marker(slots, committed):
-    first = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    first = committed(services.book_slot, slot_id=slots[0].pk, **patient()).value
     again = services.book_slot(slot_id=slots[0].pk, **patient())
-    assert again.pk == first.pk and again.repeated
+    assert again.value.pk == first.pk and again.replayed
 
 
 def test_a_cancellation_clears_the_marker_so_the_slot_can_be_booked_again(slots, committed):
-    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient()).value
     committed(services.cancel_booking, token=services.booking_token(booking))
-    other = services.book_slot(slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr"))
+    other = services.book_slot(
+        slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr")
+    ).value
     assert other.slot_id == slots[0].pk

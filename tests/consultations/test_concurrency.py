@@ -59,7 +59,9 @@ def _person(index):
 
 
 def test_one_hundred_people_on_ten_slots_give_exactly_ten_bookings(ten_slots):
-    results = _run_threads(100, lambda i: services.book_slot(slot_id=ten_slots[i % 10].pk, **_person(i)).pk)
+    results = _run_threads(
+        100, lambda i: services.book_slot(slot_id=ten_slots[i % 10].pk, **_person(i)).value.pk
+    )
     outcomes = Counter("booked" if isinstance(r, int) else r for r in results)
     assert outcomes == {"booked": 10, "slot_taken": 90}
     active = Booking.objects.filter(status=BookingStatus.BOOKED)
@@ -92,19 +94,21 @@ def test_without_the_row_lock_the_constraint_still_refuses_the_second_booking(te
         return queryset
 
     monkeypatch.setattr(Booking.objects, "filter", filter_without_existence_check)
-    results = _run_threads(40, lambda i: services.book_slot(slot_id=ten_slots[i % 4].pk, **_person(i)).pk)
+    results = _run_threads(
+        40, lambda i: services.book_slot(slot_id=ten_slots[i % 4].pk, **_person(i)).value.pk
+    )
     outcomes = Counter("booked" if isinstance(r, int) else r for r in results)
     assert outcomes == {"booked": 4, "slot_taken": 36}
 
 
 def test_the_database_itself_refuses_two_active_bookings_on_one_slot(ten_slots):
-    first = services.book_slot(slot_id=ten_slots[0].pk, **_person(1))
+    first = services.book_slot(slot_id=ten_slots[0].pk, **_person(1)).value
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.create(slot_id=first.slot_id, first_name="X", last_name="Y")
 
 
 def test_one_person_racing_for_many_slots_gets_at_most_the_limit(ten_slots, settings):
-    results = _run_threads(10, lambda i: services.book_slot(slot_id=ten_slots[i].pk, **patient()).pk)
+    results = _run_threads(10, lambda i: services.book_slot(slot_id=ten_slots[i].pk, **patient()).value.pk)
     outcomes = Counter("booked" if isinstance(r, int) else r for r in results)
     assert outcomes == {
         "booked": settings.MAX_FUTURE_BOOKINGS,

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_confirmation_is_an_outbox_delivery_written_with_the_booking(slots, mailoutbox):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     row = Delivery.objects.get()
     assert row.kind == DeliveryKind.BOOKING_CONFIRMATION and row.address == booking.email
     assert row.status == DeliveryStatus.PENDING
@@ -29,7 +29,7 @@ def test_the_confirmation_is_an_outbox_delivery_written_with_the_booking(slots, 
 def test_the_confirmation_calendar_file_parses_and_carries_organizer_and_sequence(
     slots, mailoutbox, committed
 ):
-    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient()).value
     filename, mime_method, calendar, _text = calendar_attachment(mailoutbox[0])
     assert filename == "consultation.ics" and mime_method == "PUBLISH"
     assert str(calendar["METHOD"]) == "PUBLISH"
@@ -43,7 +43,7 @@ def test_the_confirmation_calendar_file_parses_and_carries_organizer_and_sequenc
 def test_cancelling_sends_a_cancellation_email_whose_calendar_file_removes_the_event(
     slots, mailoutbox, committed
 ):
-    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient())
+    booking = committed(services.book_slot, slot_id=slots[0].pk, **patient()).value
     confirmation = event_of(calendar_attachment(mailoutbox[0])[2])
     committed(services.cancel_booking, token=services.booking_token(booking))
     assert len(mailoutbox) == 2
@@ -111,7 +111,7 @@ def test_the_reminder_is_an_outbox_delivery_written_once(
 ):
     mission = publish(make_mission(volunteer, riscle_site, ars_occitanie, days_ahead=1), ars_occitanie)
     slot = mission.slots.order_by("starts_at").first()
-    booking = services.book_slot(slot_id=slot.pk, **patient())
+    booking = services.book_slot(slot_id=slot.pk, **patient()).value
     assert committed(services.send_reminder, booking_id=booking.pk) is True
     assert committed(services.send_reminder, booking_id=booking.pk) is False
     assert Delivery.objects.filter(kind=DeliveryKind.BOOKING_REMINDER).count() == 1
@@ -128,7 +128,7 @@ def test_the_purge_removes_the_emails_sent_to_patients(slots, settings, committe
 
 
 def test_the_booking_page_offers_the_calendar_file_and_a_cancelled_one_removes_the_event(client, slots):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     token = services.booking_token(booking)
     page = client.get(reverse("consultations:booking_detail", args=[token])).content.decode()
     url = reverse("consultations:booking_ics", args=[token])

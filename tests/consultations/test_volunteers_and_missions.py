@@ -119,6 +119,30 @@ def test_a_site_coordinator_manages_missions_of_their_site_only(volunteer, riscl
         make_mission(volunteer, marciac_site, nurse, days_ahead=20)
 
 
+def test_the_site_gate_agrees_with_the_sites_listed_to_each_manager(
+    riscle_site, marciac_site, nurse, ars_occitanie, ars_paca, riscle_pharmacist
+):
+    riscle_site.coordinators.add(nurse)
+    expected = {
+        nurse: {riscle_site.pk},
+        ars_occitanie: {riscle_site.pk, marciac_site.pk},
+        ars_paca: set(),
+        riscle_pharmacist: set(),
+    }
+    for user, sites in expected.items():
+        assert set(selectors.managed_sites(user).values_list("pk", flat=True)) == sites
+        for site in (riscle_site, marciac_site):
+            if site.pk in sites:
+                assert selectors.site_for_manager(user, site.pk) == site
+            else:
+                with pytest.raises(NotAllowed) as refused:
+                    selectors.site_for_manager(user, site.pk)
+                assert refused.value.code == "not_site_manager"
+    for unknown in (10**12, 0, "abc", None):
+        with pytest.raises(NotFound):
+            selectors.site_for_manager(ars_occitanie, unknown)
+
+
 def test_a_pharmacist_cannot_create_missions(volunteer, riscle_site, riscle_pharmacist):
     with pytest.raises(NotAllowed):
         make_mission(volunteer, riscle_site, riscle_pharmacist)
@@ -202,7 +226,7 @@ def test_slots_are_published_once_and_never_for_a_cancelled_mission(volunteer, r
 def test_cancelling_a_mission_cancels_its_bookings_and_tells_the_patients(
     slots, mission, ars_occitanie, mailoutbox, committed
 ):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     mailoutbox.clear()
     assert committed(services.cancel_mission, user=ars_occitanie, mission_id=mission.pk) == 1
     booking.refresh_from_db()
@@ -230,7 +254,7 @@ def todays_booking(volunteer, riscle_site, ars_occitanie):
         user=ars_occitanie, mission_id=mission.pk, day_start=time(8, 0), day_end=time(20, 0), now=early
     )
     slot = mission.slots.order_by("starts_at").first()
-    return services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient())
+    return services.book_slot(slot_id=slot.pk, now=slot.starts_at - timedelta(hours=1), **patient()).value
 
 
 def test_the_doctor_marks_a_patient_attended_and_becoming_their_regular_doctor(todays_booking, doctor):
@@ -258,7 +282,7 @@ def test_another_doctor_cannot_mark_attendance(todays_booking, occitanie):
 
 
 def test_attendance_cannot_be_marked_before_the_day(slots, doctor):
-    booking = services.book_slot(slot_id=slots[0].pk, **patient())
+    booking = services.book_slot(slot_id=slots[0].pk, **patient()).value
     with pytest.raises(Conflict) as refused:
         services.record_attendance(
             user=doctor, booking_id=booking.pk, attended=True, became_regular_doctor=False
