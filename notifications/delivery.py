@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gomask.locks import try_advisory_lock
-from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryStatus, Notification
+from notifications.models import Channel, CrisisBulletin, Delivery, DeliveryKind, DeliveryStatus, Notification
 from notifications.sms import get_sms_backend
 from notifications.tokens import absolute, unsubscribe_url
 
@@ -116,11 +116,26 @@ def claim(delivery_id: int) -> ClaimedDelivery | None:
     return claimed[0] if claimed else None
 
 
+# Kinds whose body carries a secret (allauth's password-reset link, login code, address
+# confirmation): the body is wiped once the message is delivered or given up, so that the
+# outbox table never holds a working reset link beyond the send.
+SECRET_BODY_KINDS = frozenset({DeliveryKind.ACCOUNT_MESSAGE})
+
+
+def _wiped_body(claimed: ClaimedDelivery) -> dict:
+    return {"body": ""} if claimed.kind in SECRET_BODY_KINDS else {}
+
+
 def _mark_sent(claimed: ClaimedDelivery) -> bool:
     now = timezone.now()
     return bool(
         Delivery.objects.filter(pk=claimed.id, claim_token=claimed.claim_token).update(
-            status=DeliveryStatus.SENT, sent_at=now, claim_token=None, last_error="", updated_at=now
+            status=DeliveryStatus.SENT,
+            sent_at=now,
+            claim_token=None,
+            last_error="",
+            updated_at=now,
+            **_wiped_body(claimed),
         )
     )
 
@@ -141,6 +156,7 @@ def _mark_failed(claimed: ClaimedDelivery, error: Exception) -> None:
         claim_token=None,
         enqueued_at=None,
         updated_at=now,
+        **(_wiped_body(claimed) if final else {}),
     )
     logger.warning(
         "Delivery %s failed (attempt %s%s): %s",
