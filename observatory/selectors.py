@@ -177,6 +177,18 @@ def classified_rows(filters: ObservatoryFilters) -> tuple[list[dict], list[dict]
     return rows, legend
 
 
+def warm_region_pages() -> int:
+    """Fill the cache of every region's default page, at both levels, right after a run: the
+    first ARS agent of the morning then reads cached rows (a region at commune level costs about
+    a second to build cold). CPTS territories and other filters still fill on first use."""
+    warmed = 0
+    for region in Region.objects.order_by("pk"):
+        for level in (EPCI, COMMUNE):
+            map_json(ObservatoryFilters(territory=Territory(region=region), level=level))
+            warmed += 1
+    return warmed
+
+
 def map_json(filters: ObservatoryFilters) -> bytes:
     """The map's points as compact JSON, cached per run: [code, name, lat, lng, population,
     value, class] per territory."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gomask.errors import InvalidInput
 from gomask.locks import advisory_lock
+from observatory import selectors
 from observatory.accessibility import two_step_floating_catchment, weighted_mean
 from observatory.models import AccessRun, CommuneAccess, DreesApl, DreesImport, EpciAccess
 from professionals.models import Profession, Professional
@@ -196,3 +197,8 @@ def import_drees_apl(*, rows, year: int, file_name: str, sheet: str, imported_by
             batch_size=BULK,
         )
     return ImportResult(year=year, imported=len(known), skipped=len(unknown), unknown_communes=unknown)
+
+
+def warm_region_pages() -> int:
+    """After a run: the regions' default pages are built into the cache (see the selector)."""
+    return selectors.warm_region_pages()

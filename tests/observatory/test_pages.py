@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -208,3 +209,26 @@ def test_the_map_json_refuses_bad_filters_in_french(client, ars_occitanie, compu
     response = client.get(reverse("observatory:map"), {"level": "pays"})
     assert response.status_code == 400
     assert response.json()["message"] == "Les filtres ne sont pas valides."
+
+
+def test_the_nightly_task_leaves_every_regions_default_pages_in_the_cache(client, ars_occitanie, directory):
+    from observatory.tasks import compute_access
+
+    cache.clear()
+    compute_access()  # the beat task: computation, then the regions' default pages warmed
+    client.force_login(ars_occitanie)
+    for params in ({}, {"level": "commune"}):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(URL, params)
+            client.get(reverse("observatory:map"), params)
+        assert page.status_code == 200 and page.context["row_count"] > 0
+        # Negative control below: a cold cache reads the computed rows.
+        assert not [q for q in captured.captured_queries if ACCESS_TABLES.search(q["sql"])]
+    cache.clear()
+    for params in ({}, {"level": "commune"}):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(URL, params)
+        assert [q for q in captured.captured_queries if ACCESS_TABLES.search(q["sql"])]
+
+
+ACCESS_TABLES = re.compile(r'FROM "observatory_(commune|epci)access"')
