@@ -60,6 +60,21 @@ def _force_login_completes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
+@pytest.fixture
+def one_totp_period(monkeypatch):
+    """The code (of the personas' TOTP secret) of a TOTP period that lasts the whole test. A
+    code is right only in its own 30-second period: if the period ended between two
+    submissions of a slow run, a replay would be refused as a wrong code, not as a used one.
+    A live server runs in a thread of this process, so it sees the same frozen period."""
+    from allauth.mfa.totp.internal import auth as totp
+
+    from tests.factories import TOTP_SECRET
+
+    counter = next(totp.yield_hotp_counters_from_time())
+    monkeypatch.setattr(totp, "yield_hotp_counters_from_time", lambda: iter([counter]))
+    return totp.format_hotp_value(totp.hotp_value(TOTP_SECRET, counter))
+
+
 TOULOUSE = "31555"
 
 

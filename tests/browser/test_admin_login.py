@@ -1,10 +1,9 @@
 """The Django admin is entered through the portal's login and its TOTP step (issue 9)."""
 
 import pytest
-from allauth.mfa.totp.internal import auth as totp
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, TOTP_SECRET
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,17 +13,6 @@ def _password_step(page, email):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
-
-
-@pytest.fixture
-def one_totp_period(monkeypatch):
-    """The code of a TOTP period that lasts the whole test. A code is right only in its own
-    30-second period: if the period ended between the two submissions (a slow run), the replay
-    would be refused as a wrong code, not as a used one. The live server runs in a thread of
-    this process, so it sees the same frozen period."""
-    counter = next(totp.yield_hotp_counters_from_time())
-    monkeypatch.setattr(totp, "yield_hotp_counters_from_time", lambda: iter([counter]))
-    return totp.format_hotp_value(totp.hotp_value(TOTP_SECRET, counter))
 
 
 def test_an_administrator_opening_the_admin_logs_in_with_totp_and_comes_back_to_it(
