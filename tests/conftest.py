@@ -32,15 +32,17 @@ def _french():
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Redis outlives a test: rate-limit counters and cached geocodes must not leak. Nor must
-    the open-data feeds' copies kept in this process's memory (entries, bodies, rate counts):
-    any test module may read a feed, and a copy younger than the refresh interval would be
-    served instead of the rows of the next test (on the same xdist worker)."""
+    the open-data feeds' copies kept in this process's memory (entries, bodies, rate counts,
+    filter codes seen valid): any test module may read a feed, and a copy younger than the
+    refresh interval would be served instead of the rows of the next test (on the same xdist
+    worker)."""
     from django.core.cache import cache
 
-    from opendata import feeds
+    from opendata import feeds, params
 
     cache.clear()
     feeds.forget_local_state()
+    params.forget_known_codes()
     yield
 
 
