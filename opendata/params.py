@@ -26,6 +26,12 @@ _PARAMETERS = {
 _known: dict[str, set[str]] = {"departement": set(), "product": set()}
 
 
+def forget_known_codes() -> None:
+    """Forget the codes seen (tests: a code valid in one test's data need not be in the next)."""
+    for codes in _known.values():
+        codes.clear()
+
+
 def parse(feed: str, query) -> tuple[str, FeedFilters]:
     """(format, filters) from a request's query string, or InvalidInput naming the parameter."""
     accepted = _PARAMETERS[feed]

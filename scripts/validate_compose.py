@@ -151,8 +151,12 @@ def setup_django() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
+    from django.apps import apps
 
-    django.setup()
+    # Once per process: django.setup() again (the tests run the validator in their process)
+    # would reconfigure logging and replace the root logger's handlers.
+    if not apps.ready:
+        django.setup()
 
 
 def variables_read_by_the_code() -> set[str]:

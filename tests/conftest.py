@@ -31,10 +31,18 @@ def _french():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Redis outlives a test: rate-limit counters and cached geocodes must not leak."""
+    """Redis outlives a test: rate-limit counters and cached geocodes must not leak. Nor must
+    the open-data feeds' copies kept in this process's memory (entries, bodies, rate counts,
+    filter codes seen valid): any test module may read a feed, and a copy younger than the
+    refresh interval would be served instead of the rows of the next test (on the same xdist
+    worker)."""
     from django.core.cache import cache
 
+    from opendata import feeds, params
+
     cache.clear()
+    feeds.forget_local_state()
+    params.forget_known_codes()
     yield
 
 
@@ -52,6 +60,21 @@ def _force_login_completes_the_second_factor(monkeypatch):
         record_second_factor(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def one_totp_period(monkeypatch):
+    """The code (of the personas' TOTP secret) of a TOTP period that lasts the whole test. A
+    code is right only in its own 30-second period: if the period ended between two
+    submissions of a slow run, a replay would be refused as a wrong code, not as a used one.
+    A live server runs in a thread of this process, so it sees the same frozen period."""
+    from allauth.mfa.totp.internal import auth as totp
+
+    from tests.factories import TOTP_SECRET
+
+    counter = next(totp.yield_hotp_counters_from_time())
+    monkeypatch.setattr(totp, "yield_hotp_counters_from_time", lambda: iter([counter]))
+    return totp.format_hotp_value(totp.hotp_value(TOTP_SECRET, counter))
 
 
 TOULOUSE = "31555"

@@ -2,6 +2,7 @@
 on real Redis, and a spare `redis-server` that a test may stop and start again."""
 
 import contextlib
+import logging
 import socket
 import subprocess
 import threading
@@ -96,13 +97,30 @@ def worker_thread(app):
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+        with (
+            _root_logging_kept(),
+            start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"),
         ):
             yield app
     finally:
         app.conf.task_always_eager = saved
         connections.close_all()
+
+
+@contextlib.contextmanager
+def _root_logging_kept():
+    """The worker sets up logging as a worker process would: it takes over the root logger
+    (its handlers replaced, its level raised to the worker's) and routes warnings to logging.
+    Put them back, so that the tests after this one on the same worker log as before."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    warnings_captured = logging._warnings_showwarning is not None
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        logging.captureWarnings(warnings_captured)
 
 
 @pytest.fixture

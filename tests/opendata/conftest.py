@@ -13,13 +13,6 @@ RISCLE = "32344"
 TOULOUSE = "31555"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_local_bodies():
-    """Bodies kept in this process's memory must not outlive the cache cleared per test."""
-    feeds.forget_local_state()
-    yield
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """The feeds' clock, moved forward by the test (`clock.advance(seconds)`)."""
