@@ -77,6 +77,46 @@ def one_totp_period(monkeypatch):
     return totp.format_hotp_value(totp.hotp_value(TOTP_SECRET, counter))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_listed_once_per_settings():
+    """Each test client builds its own middleware chain, and WhiteNoise's middleware, outside
+    production, lists every static file of the finders and stats it when it is built (some
+    75 ms, for each `client` of each test, and for each persona of the walks). The list depends
+    on the settings and the files only: it is made once per process for each combination of the
+    settings WhiteNoise reads, and copied into each new middleware, which then serves exactly
+    what a fresh listing would."""
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    listings: dict[tuple, dict] = {}
+
+    def add_files_from_finders(self):
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.index_file,
+            repr(getattr(settings, "WHITENOISE_MIMETYPES", None)),
+            getattr(settings, "WHITENOISE_ADD_HEADERS_FUNCTION", None),
+            repr(getattr(settings, "WHITENOISE_IMMUTABLE_FILE_TEST", None)),
+            repr(settings.STATICFILES_FINDERS),
+            repr(settings.STATICFILES_DIRS),
+            tuple(settings.INSTALLED_APPS),
+        )
+        if key not in listings:
+            already = dict(self.files)
+            original(self)
+            listings[key] = {url: file for url, file in self.files.items() if already.get(url) is not file}
+        else:
+            self.files.update(listings[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
+    yield
+    WhiteNoiseMiddleware.add_files_from_finders = original
+
+
 TOULOUSE = "31555"
 
 

@@ -4,7 +4,8 @@ The endpoints are enumerated, not listed: the POST/PUT/PATCH/DELETE operations o
 OpenAPI schema, and every HTML route of the URL configuration (POSTed to with the fields of
 the forms its page shows), so that a new endpoint is covered without touching this file.
 Each is tried by every persona (anonymous, pharmacist, nurse, ARS agent, administrator),
-with the number of rows of every table compared before and after each request.
+with PostgreSQL's counters of the rows this transaction wrote compared before and after
+each request.
 """
 
 import functools
@@ -12,7 +13,6 @@ import re
 import uuid
 
 import pytest
-from django.apps import apps
 from django.contrib.admindocs.views import extract_views_from_urlpatterns
 from django.db import connection
 from django.test import Client
@@ -34,22 +34,34 @@ FULL_WIDTH_DIGITS = "１２"
 HUGE = "x" * (1024 * 1024 + 10)
 
 
-def _table_counts() -> dict[str, int]:
-    tables = sorted(
-        {
-            model._meta.db_table
-            for model in apps.get_models(include_auto_created=True)
-            if model._meta.managed and not model._meta.proxy
-        }
-        - {"django_session"}  # logging a persona in writes its session, not the endpoint
-    )
+# The rows each table of this transaction inserted, updated and deleted so far, as PostgreSQL
+# counts them (pg_stat_xact_user_tables: the current transaction's own counters, read from the
+# backend's memory, not from the shared statistics). The requests run inside the test's
+# transaction, on its connection, so a request that writes any row of any table moves one of
+# them: stricter than comparing row counts (an UPDATE, or an INSERT and a DELETE, leave those
+# unchanged), and counting also what a savepoint rolled back. One query per snapshot instead of
+# a count(*) of every table. test_the_write_counters_see_what_a_request_writes is its control.
+_WRITES = """
+    SELECT relname, n_tup_ins + n_tup_upd + n_tup_del
+    FROM pg_stat_xact_user_tables
+    WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 AND relname <> 'django_session'
+"""
+# django_session: logging a persona in writes its session, not the endpoint.
+
+
+def _writes() -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f'(SELECT count(*) FROM "{table}")' for table in tables))
-        return dict(zip(tables, cursor.fetchone(), strict=True))
+        cursor.execute(_WRITES)
+        return dict(cursor.fetchall())
 
 
 def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
-    return {table: (before[table], after[table]) for table in before if before[table] != after[table]}
+    """The tables written between two snapshots: (rows written before, after)."""
+    return {
+        table: (before.get(table, 0), written)
+        for table, written in after.items()
+        if written != before.get(table, 0)
+    }
 
 
 @pytest.fixture
@@ -61,6 +73,49 @@ def personas(riscle_pharmacist, nurse, ars_occitanie, administrator, riscle_phar
         "ARS": ars_occitanie,
         "administrateur": administrator,
     }
+
+
+def test_the_write_counters_see_what_a_request_writes(riscle_pharmacist, riscle_pharmacy, products):
+    """Negative control of _writes(): requests that do write, through the same test client
+    and inside the test's transaction, are caught, whether they insert or only update rows
+    (an update the former count of rows could not see); so is a write a savepoint rolled back."""
+    from django.db import transaction
+
+    from pharmacies.models import StockLevel
+
+    client = Client()
+    client.force_login(riscle_pharmacist)
+    arrival = {
+        "arrival-product": "surgical",
+        "arrival-quantity": "2",
+        "arrival-unit": "box",
+        "arrival-source": "regional",
+        "arrival-note": "",
+        "arrival-idempotency_key": str(uuid.uuid4()),
+    }
+    before = _writes()
+    response = client.post(f"/officine/{riscle_pharmacy.pk}/stock/arrivee/", arrival)
+    assert response.status_code == 302
+    inserted = _changed(before, _writes())
+    assert "pharmacies_stockmovement" in inserted, inserted
+
+    rows = StockLevel.objects.count()
+    before = _writes()
+    response = client.post(f"/officine/{riscle_pharmacy.pk}/stock/surgical/epuise/")
+    assert response.status_code == 302
+    assert StockLevel.objects.count() == rows  # an update only: the number of rows is unchanged
+    assert "pharmacies_stocklevel" in _changed(before, _writes())
+
+    before = _writes()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        StockLevel.objects.filter(pharmacy=riscle_pharmacy).update(sold_out_at=None)
+        raise RuntimeError
+    assert "pharmacies_stocklevel" in _changed(before, _writes())
+
+    # And what is not a write is not counted: a page read, the persona's session aside.
+    before = _writes()
+    assert client.get(f"/officine/{riscle_pharmacy.pk}/stock/").status_code == 200
+    assert _changed(before, _writes()) == {}
 
 
 # --- API: operations of the OpenAPI schema ------------------------------------------------
@@ -177,9 +232,9 @@ def test_every_api_write_operation_refuses_malformed_bodies_and_writes_nothing(p
                 # middleware checks before any view runs.
                 attempts = [a for a in attempts if a[0] in {"corps énorme", "NUL dans la requête"}]
             for label, target, raw, content_type in attempts:
-                before = _table_counts()
+                before = _writes()
                 response = client.generic(method.upper(), target, raw, content_type=content_type)
-                changed = _changed(before, _table_counts())
+                changed = _changed(before, _writes())
                 if not 400 <= response.status_code < 500 or changed:
                     failures.append((method, path, persona, label, response.status_code, changed))
     assert failures == [], "\n".join(map(repr, failures))
@@ -277,9 +332,9 @@ def test_every_html_route_refuses_malformed_form_fields_and_writes_nothing(perso
             fields = _form_fields(page.content.decode(errors="replace")) if is_page else {}
             # The size bound does not depend on who asks: one huge body per route is enough.
             for label, data, must_be_400 in _form_payloads(fields, huge=user is None):
-                before = _table_counts()
+                before = _writes()
                 response = client.post(url, data)
-                changed = _changed(before, _table_counts())
+                changed = _changed(before, _writes())
                 refused = response.status_code == 400 if must_be_400 else response.status_code < 500
                 if not refused or changed:
                     failures.append((route, persona, label, response.status_code, changed))
