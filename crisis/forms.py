@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crisis.models import DECISION_MAX, MAX_NEEDED, PLACE_MAX, SKILLS_MAX, SUMMARY_MAX, Level, OrsanTrack
+from gomask.idempotency import IdempotentForm
 from notifications.models import BODY_MAX, TITLE_MAX, Severity
 from professionals.models import Profession
 from territories.forms import CommuneField
@@ -72,7 +73,7 @@ class AvailabilityForm(forms.Form):
     )
 
 
-class RequestForm(forms.Form):
+class RequestForm(IdempotentForm):
     place = forms.CharField(
         label=_("Lieu"), max_length=PLACE_MAX, help_text=_("Ex. : gymnase municipal, centre de dépistage.")
     )
@@ -95,7 +96,7 @@ class CensusFilterForm(forms.Form):
         self.fields["at"].required = False
 
 
-class SiteRequestForm(forms.Form):
+class SiteRequestForm(IdempotentForm):
     """A care site's manager asks for reinforcement at their site: the place is the site."""
 
     starts_at = _datetime_field(_("Début"))

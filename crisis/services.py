@@ -37,6 +37,7 @@ from crisis.models import (
 from gomask import clock
 from gomask.cleaning import parse_id
 from gomask.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gomask.idempotency import idempotent
 from gomask.locks import retry_on_contention
 from notifications import services as notifications
 from notifications.delivery import publish_on_commit
@@ -436,6 +437,13 @@ def _requester_scope(actor, activation_id, site_id):
     return selectors.activation_for(actor, activation_id), None
 
 
+def _reinforcement_request(pk: int) -> ReinforcementRequest:
+    return ReinforcementRequest.objects.get(pk=pk)
+
+
+# A double-clicked "Publier la demande", or the form sent again after Back, must not ask the
+# professionals twice: the page's form carries a key, and a repeat shows the first request.
+@idempotent("crisis-request", load=_reinforcement_request)
 def post_request(
     *,
     actor,

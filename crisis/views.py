@@ -177,18 +177,23 @@ def post_request(request, activation_id: int):
     if not form.is_valid():
         return render(request, "crisis/request_form.html", context, status=400)
     try:
-        reinforcement = services.post_request(
+        reinforcement = services.post_request.once(
             actor=request.user, activation_id=activation.pk, **form.cleaned_data
-        )
+        ).value
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return render(request, "crisis/request_form.html", context, status=status)
+    _request_posted(request, reinforcement)
+    return redirect("crisis:console", activation_id=activation.pk)
+
+
+def _request_posted(request, reinforcement) -> None:
+    """The same confirmation for a request and for its repeat (a double click, Back)."""
     messages.success(
         request,
         _("Demande de renfort publiée : %(asked)d professionnel(s) disponible(s) sollicité(s).")
         % {"asked": reinforcement.calls.count()},
     )
-    return redirect("crisis:console", activation_id=activation.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -206,15 +211,13 @@ def post_site_request(request, site_id: int):
     if not form.is_valid():
         return render(request, "crisis/site_request_form.html", context, status=400)
     try:
-        reinforcement = services.post_request(actor=request.user, site_id=site.pk, **form.cleaned_data)
+        reinforcement = services.post_request.once(
+            actor=request.user, site_id=site.pk, **form.cleaned_data
+        ).value
     except DomainError as exc:
         status = refuse_on_form(form, exc)
         return render(request, "crisis/site_request_form.html", context, status=status)
-    messages.success(
-        request,
-        _("Demande de renfort publiée : %(asked)d professionnel(s) disponible(s) sollicité(s).")
-        % {"asked": reinforcement.calls.count()},
-    )
+    _request_posted(request, reinforcement)
     return redirect("referrals:site_status", site_id=site.pk)
 
 

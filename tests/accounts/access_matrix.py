@@ -127,6 +127,8 @@ ROUTES = {
     "api-consultations-cancel": PUBLIC,
     "api-consultations-sites": PUBLIC,
     "api-crisis-accept": only("professional", "professional_other"),
+    "api-crisis-post-request": only("ars_other", "cpts_other", "admin"),
+    "api-crisis-site-request": APPROVED,
     "api-crisis-acknowledge": PUBLIC,
     "api-correction": only("pharmacist_other"),
     "api-counts": only("pharmacist_other"),
@@ -330,6 +332,9 @@ API_OPERATIONS = {
     "POST /api/consultations/bookings/cancel/": PUBLIC,
     "POST /api/crise/pris-en-compte/": PUBLIC,
     "POST /api/crise/renforts/{request_id}/accepter/": only("professional", "professional_other"),
+    "POST /api/crise/activations/{activation_id}/renforts/": only("ars_other", "cpts_other", "admin"),
+    # Any approved account may be named a care site's manager; other sites: 404 (crisis tests).
+    "POST /api/crise/sites/{site_id}/renforts/": APPROVED,
     "POST /api/dispensations/": only("pharmacist_other"),
     "POST /api/pharmacies/{pharmacy_id}/arrivals/": only("pharmacist_other"),
     "POST /api/pharmacies/{pharmacy_id}/inventory-counts/": only("pharmacist_other"),

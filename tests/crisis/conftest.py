@@ -80,3 +80,18 @@ def activate(actor, **fields):
 def window(hours_from_now: float = 1, length: float = 4):
     start = timezone.now() + timedelta(hours=hours_from_now)
     return start, start + timedelta(hours=length)
+
+
+@pytest.fixture
+def site_manager(occitanie):
+    """The doctor named manager of the Riscle care site (any approved account may be one)."""
+    return professional_user(
+        profession=Profession.MEDECIN, email="direction@centre-riscle.fr", insee_code=RISCLE
+    )
+
+
+@pytest.fixture
+def riscle_site(site_manager):
+    from tests.referrals.conftest import make_site
+
+    return make_site(RISCLE, name="Centre de consultation de Riscle", manager=site_manager)

@@ -201,6 +201,7 @@ def test_pages_and_api_accept(cpts, riscle_nurse, toulouse_nurse, client):
             "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
             "profession": "infirmier",
             "needed": "1",
+            "idempotency_key": "cle-renfort-1",
         },
     )
     assert response.status_code == 302
@@ -226,6 +227,7 @@ def test_a_request_form_with_an_unknown_commune_answers_400(cpts, client):
             "ends_at": "",
             "profession": "x",
             "needed": "-1",
+            "idempotency_key": "cle-renfort-2",
         },
     )
     assert response.status_code == 400

@@ -19,18 +19,6 @@ from tests.referrals.conftest import make_site
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def site_manager(occitanie):
-    return professional_user(
-        profession=Profession.MEDECIN, email="direction@centre-riscle.fr", insee_code=RISCLE
-    )
-
-
-@pytest.fixture
-def riscle_site(site_manager):
-    return make_site(RISCLE, name="Centre de consultation de Riscle", manager=site_manager)
-
-
 def need(**fields):
     start, end = window(2, 3)
     values = {"starts_at": start, "ends_at": end, "profession": Profession.INFIRMIER, "needed": 1}
@@ -125,6 +113,7 @@ def test_the_site_page_offers_the_request_to_its_manager_and_the_form_posts_it(
         "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
         "profession": Profession.INFIRMIER,
         "needed": "2",
+        "idempotency_key": "cle-demande-site-1",
     }
     bad = client.post(url, {**form, "needed": "0"})
     assert bad.status_code == 400 and not ReinforcementRequest.objects.exists()
@@ -132,6 +121,14 @@ def test_the_site_page_offers_the_request_to_its_manager_and_the_form_posts_it(
     assert response.status_code == 302 and response.url == status_page
     request = ReinforcementRequest.objects.get()
     assert request.place == riscle_site.name and request.needed == 2
+    # A double click (the same form again): the same confirmation, nobody asked twice.
+    again = client.post(url, form, follow=True)
+    assert again.redirect_chain[-1][0] == status_page
+    assert "Demande de renfort publiée" in again.content.decode()
+    assert ReinforcementRequest.objects.count() == 1
+    # Negative control: a fresh form (another key) is another request.
+    client.post(url, {**form, "idempotency_key": "cle-demande-site-2"})
+    assert ReinforcementRequest.objects.count() == 2
 
 
 def test_the_form_of_another_site_answers_404(client, cpts, riscle_site):
