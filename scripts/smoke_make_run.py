@@ -11,6 +11,7 @@ Run after `make demo`: `.venv/bin/python scripts/smoke_make_run.py`. Exits 1 on 
 import os
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -147,7 +148,7 @@ def run_journeys(client: Client) -> None:
         slot_id=slot.pk,
         first_name="Louise",
         last_name="Bernard",
-        birth_date="1950-04-02",
+        birth_date=date(1950, 4, 2),
         phone="06 12 34 56 78",
         email="louise.bernard@exemple.fr",
         # Lives in the priority zone without a médecin traitant: may book inside the priority window.
