@@ -57,7 +57,13 @@ def test_an_admitted_ticket_expires_and_goes_to_the_back(room):
     assert again.expired and again.ticket != ticket
 
 
-@pytest.mark.parametrize("token", ["", "abc", "1:forged", "x" * 500, waiting_room.sign(0)])
+# Named ids: a signed token carries its signing time, and parallel workers (pytest-xdist) must
+# collect the same test names.
+@pytest.mark.parametrize(
+    "token",
+    ["", "abc", "1:forged", "x" * 500, waiting_room.sign(0)],
+    ids=["empty", "unsigned", "forged", "too-long", "ticket-zero"],
+)
 def test_forged_or_malformed_tickets_are_not_read(token):
     assert waiting_room.unsign(token) is None
 

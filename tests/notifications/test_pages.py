@@ -94,6 +94,8 @@ def test_one_click_unsubscribe_turns_the_channel_off_and_drops_pending_messages(
         signing.dumps({"p": 999_999, "c": "email"}, salt=UNSUBSCRIBE_SALT),
         signing.dumps({"p": 1, "c": "fax"}, salt=UNSUBSCRIBE_SALT),
     ],
+    # Named ids: a signed value carries its signing time; xdist workers must collect the same names.
+    ids=["garbage", "another-salt", "unknown-professional", "unknown-channel"],
 )
 def test_tampered_or_unknown_unsubscribe_token_is_refused_with_400(client, nurse, token):
     response = client.post(reverse("notifications:unsubscribe", args=[token]))
