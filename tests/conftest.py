@@ -30,6 +30,18 @@ def _french():
 
 
 @pytest.fixture(autouse=True)
+def _results_may_be_awaited():
+    """Celery marks "waiting for a result would block" in one process-wide flag, set around every
+    eager task and restored afterwards. Two threads running eager tasks at once (a concurrency
+    test's threads, the live server's) can restore it in the wrong order and leave it set; every
+    later `.get()` in the process then raises "Never call result.get() within a task!"."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Redis outlives a test: rate-limit counters and cached geocodes must not leak. Nor must
     the open-data feeds' copies kept in this process's memory (entries, bodies, rate counts,

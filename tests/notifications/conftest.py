@@ -91,7 +91,6 @@ def purge(app):
 @contextlib.contextmanager
 def worker_thread(app):
     """A real Celery worker (solo pool, in a thread of this process) consuming the app's broker."""
-    from celery._state import _set_task_join_will_block
     from celery.contrib.testing.worker import start_worker
     from django.db import connections
 
@@ -106,10 +105,6 @@ def worker_thread(app):
     finally:
         app.conf.task_always_eager = saved
         connections.close_all()
-        # A worker's pool marks the process as one where waiting for a result would block
-        # (`result.get()` then raises "Never call result.get() within a task!"), and the mark
-        # can outlive the thread: later tests on the same xdist worker wait for eager results.
-        _set_task_join_will_block(False)
 
 
 @contextlib.contextmanager
