@@ -1,3 +1,6 @@
+import time
+
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.conf import settings
 from django.test import Client
@@ -16,8 +19,16 @@ def log_in(page, email: str, password: str = PASSWORD, totp_secret: str | None =
     page.get_by_role("button", name="Connexion").click()
     if totp_secret:
         page.wait_for_url("**/accounts/2fa/authenticate/")
+        # A code is right only in its own 30-second period (no tolerance): one typed in the last
+        # seconds of a period can reach the server in the next one and be refused, as a person's
+        # would. Wait for a fresh period rather than race it.
+        period = mfa_settings.TOTP_PERIOD
+        left = period - time.time() % period
+        if left < 4:
+            time.sleep(left + 0.2)
         page.get_by_label("Code").fill(current_totp(totp_secret))
         page.get_by_role("button", name="Connexion").click()
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
 
 
 PHONE = {"width": 390, "height": 844}
