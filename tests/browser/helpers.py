@@ -16,7 +16,9 @@ def log_in(page, email: str, password: str = PASSWORD, totp_secret: str | None =
     page.goto("/accounts/login/")
     page.get_by_label("Courriel").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Connexion").click()
+    # A click does not wait for the page it posts to: callers look at that page next.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connexion").click()
     if totp_secret:
         page.wait_for_url("**/accounts/2fa/authenticate/")
         # A code is right only in its own 30-second period (no tolerance): one typed in the last
@@ -59,4 +61,6 @@ def signed_in_context(browser, live_server, user, *, viewport, javascript=True):
 
 
 def page_width(page) -> int:
+    # Measured once the stylesheets have loaded: an unstyled table is wider than the phone.
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth")
