@@ -104,6 +104,14 @@ class BookingCreateView(APIView):
         data = BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        # In a rush most attempts are on slots just taken: those are answered before the commune
+        # is looked up (book_slot checks again).
+        services.refuse_if_taken(
+            slot_id=values["slot"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            birth_date=values["birth_date"],
+        )
         # Where the patient lives decides the priority window: a postal code shared by several
         # communes is answered with their names to choose from, never guessed.
         try:

@@ -22,6 +22,7 @@ from consultations.services.bookings import (
     priority_refusal,
     purge_patient_data,
     record_attendance,
+    refuse_if_taken,
     send_reminder,
 )
 from consultations.services.limits import TooManyRequests, check_booking_rate, check_rate
@@ -51,6 +52,7 @@ __all__ = [
     "clean_birth_date",
     "identity_key",
     "book_slot",
+    "refuse_if_taken",
     "booking_token",
     "booking_from_token",
     "priority_refusal",

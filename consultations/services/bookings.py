@@ -106,18 +106,15 @@ def book_slot(
     birth_date = clean_birth_date(birth_date, today=local_date(now))
     phone = clean_phone(phone)
     email = clean_email(email)
-    commune = Commune.objects.filter(insee_code=(commune_code or "").strip().upper()).first()
-    if commune is None:
-        raise InvalidInput(_("Indiquez votre commune de résidence."), code="invalid_commune", field="commune")
     if not isinstance(slot_id, int) or isinstance(slot_id, bool) or slot_id <= 0:
         raise NotFound(_("Ce créneau n'existe pas."), code="slot_not_found")
     person_key = identity_key(first_name, last_name, birth_date)
     if rate_limit_key is not None:
         check_booking_rate(client_key=rate_limit_key, now=now)
-    holder_key = _taken_marker(slot_id)
-    if holder_key is not None and holder_key != person_key:
-        # Booked a moment ago by someone else (committed): refused without opening a transaction.
-        raise _slot_taken()
+    _refuse_if_marked(slot_id, person_key)
+    commune = Commune.objects.filter(insee_code=(commune_code or "").strip().upper()).first()
+    if commune is None:
+        raise InvalidInput(_("Indiquez votre commune de résidence."), code="invalid_commune", field="commune")
 
     try:
         with transaction.atomic():
@@ -240,6 +237,31 @@ def _mark_taken(slot_id: int, person_key: str) -> None:
 def forget_taken(slot_id: int) -> None:
     with contextlib.suppress(Exception):
         cache.delete(_taken_key(slot_id))
+
+
+def _refuse_if_marked(slot_id: int, person_key: str) -> None:
+    holder_key = _taken_marker(slot_id)
+    if holder_key is not None and holder_key != person_key:
+        # Booked a moment ago by someone else (committed): refused without opening a transaction.
+        raise _slot_taken()
+
+
+def refuse_if_taken(*, slot_id: int, first_name: str, last_name: str, birth_date: date) -> None:
+    """Refuse at once an attempt on a slot booked a moment ago by someone else (its marker names
+    another patient); nothing to say otherwise. `book_slot` asks the same in any case: a caller
+    asks first only to spare a rush's losers costlier work (the API resolves the commune after
+    it). Invalid values are left to `book_slot`, which says what is wrong with them."""
+    if not isinstance(slot_id, int) or isinstance(slot_id, bool) or slot_id <= 0:
+        return
+    try:
+        person_key = identity_key(
+            clean_name(first_name, field="first_name"),
+            clean_name(last_name, field="last_name"),
+            birth_date,
+        )
+    except InvalidInput:
+        return
+    _refuse_if_marked(slot_id, person_key)
 
 
 def _slot_taken() -> Conflict:

@@ -89,6 +89,22 @@ def test_a_taken_slot_is_a_409_slot_taken(client, slots):
     assert Booking.objects.filter(status=BookingStatus.BOOKED).count() == 1
 
 
+def test_a_rush_loser_is_answered_409_before_any_sql(client, slots, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("api-consultations-book")
+    with django_capture_on_commit_callbacks(execute=True):  # the winner's commit leaves the marker
+        assert client.post(url, _payload(slots[0]), content_type="application/json").status_code == 201
+    loser = _payload(slots[0], email="b@exemple.fr", phone="0611111111", first_name="Luc")
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post(url, loser, content_type="application/json")
+    assert answer.status_code == 409 and answer.json()["code"] == "slot_taken"
+    assert queries.captured_queries == []  # not even the commune's lookup
+    # The holder herself still gets her booking back (200), past the marker.
+    assert client.post(url, _payload(slots[0]), content_type="application/json").status_code == 200
+
+
 def test_a_tampered_token_is_refused_by_the_cancel_endpoint(client, slots):
     body = client.post(
         reverse("api-consultations-book"), _payload(slots[0]), content_type="application/json"

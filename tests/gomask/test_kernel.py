@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from gomask import clock, locks
@@ -92,6 +93,21 @@ def test_an_advisory_lock_held_by_another_session_ends_in_busy_not_a_crash():
         with pytest.raises(OperationalError) as timed_out, transaction.atomic():
             locks.advisory_lock("arrival-window", 42)
     assert isinstance(locks.busy_from(timed_out.value), Busy)
+
+
+@pytest.mark.django_db
+def test_several_advisory_locks_are_taken_in_one_round_trip_and_all_held_until_the_end():
+    keys = sorted(locks.advisory_key("booking-patient", v) for v in ("email:a@b.fr", "phone:+33600000000"))
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        locks.advisory_lock("booking-patient", "phone:+33600000000", "email:a@b.fr", "email:a@b.fr")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid() ORDER BY 1"
+            )
+            held = sorted(row[0] for row in cursor.fetchall())
+    assert len([q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]) == 1
+    assert held == keys
 
 
 def test_an_advisory_lock_needs_a_transaction():
