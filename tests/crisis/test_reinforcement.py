@@ -233,3 +233,17 @@ def test_a_request_form_with_an_unknown_commune_answers_400(cpts, client):
     assert response.status_code == 400
     assert "Aucune commune ne correspond" in response.content.decode()
     assert not ReinforcementRequest.objects.exists()
+
+
+def test_the_requested_profession_is_named_on_the_professional_s_page_and_the_console(
+    cpts, riscle_nurse, client
+):
+    activation = activate(cpts)
+    available(riscle_nurse, activation)
+    request = post(cpts, activation, needed=2)
+    client.force_login(riscle_nurse)
+    detail = client.get(reverse("crisis:request", args=[request.pk])).content.decode()
+    assert "Infirmier × 2" in detail
+    client.force_login(cpts)
+    console = client.get(reverse("crisis:console", args=[activation.pk])).content.decode()
+    assert "2 × Infirmier," in console
