@@ -73,7 +73,22 @@ class AvailabilityForm(forms.Form):
     )
 
 
-class RequestForm(IdempotentForm):
+class ConfirmDuplicateMixin(forms.Form):
+    """A box shown only after a PossibleDuplicate refusal: post a copy of an open request."""
+
+    confirm_duplicate = forms.BooleanField(
+        label=_("Oui, il faut du renfort en plus : publier aussi cette demande"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, ask_confirmation=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_confirmation:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+
+
+class RequestForm(ConfirmDuplicateMixin, IdempotentForm):
     place = forms.CharField(
         label=_("Lieu"), max_length=PLACE_MAX, help_text=_("Ex. : gymnase municipal, centre de dépistage.")
     )
@@ -96,7 +111,7 @@ class CensusFilterForm(forms.Form):
         self.fields["at"].required = False
 
 
-class SiteRequestForm(IdempotentForm):
+class SiteRequestForm(ConfirmDuplicateMixin, IdempotentForm):
     """A care site's manager asks for reinforcement at their site: the place is the site."""
 
     starts_at = _datetime_field(_("Début"))

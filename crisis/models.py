@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from professionals.models import Profession
+
 
 class Level(models.IntegerChoices):
     WATCH = 1, _("Niveau 1 — veille renforcée")
@@ -186,7 +188,8 @@ class ReinforcementRequest(models.Model):
     commune = models.ForeignKey("territories.Commune", on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"))
-    profession = models.CharField(_("profession"), max_length=30)
+    # The choices give get_profession_display (the console, the professional's page).
+    profession = models.CharField(_("profession"), max_length=30, choices=Profession.choices)
     needed = models.PositiveSmallIntegerField(_("nombre de personnes"))
     is_drill = models.BooleanField(_("exercice"), default=False)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)

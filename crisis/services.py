@@ -56,6 +56,12 @@ class RequestTaken(Conflict):
     code = "request_taken"
 
 
+class PossibleDuplicate(Conflict):
+    """A request identical to one the same person posted and still open: asked to confirm."""
+
+    code = "possible_duplicate"
+
+
 def _ensure_manager(actor) -> None:
     if not (actor.is_authenticated and actor.is_approved and actor.role in selectors.MANAGER_ROLES):
         raise NotAllowed(_("Seuls l'ARS et les coordinateurs de CPTS pilotent la console de crise."))
@@ -442,7 +448,9 @@ def _reinforcement_request(pk: int) -> ReinforcementRequest:
 
 
 # A double-clicked "Publier la demande", or the form sent again after Back, must not ask the
-# professionals twice: the page's form carries a key, and a repeat shows the first request.
+# professionals twice: the page's form carries a key, and a repeat shows the first request. A
+# browser that fetches the form again on Back (no back-forward cache) sends a fresh key: the
+# pages then ask (`refuse_duplicate`) before posting a copy of a request still open.
 @idempotent("crisis-request", load=_reinforcement_request)
 def post_request(
     *,
@@ -455,11 +463,13 @@ def post_request(
     ends_at,
     profession: str,
     needed,
+    refuse_duplicate: bool = False,
 ) -> ReinforcementRequest:
     """A coordinator, or the manager of a care site for their own site (`site_id`: the place
     and commune are the site's), posts a need; the available professionals within the first
     radius are asked at once, wider radii follow after CRISIS_ESCALATION_MINUTES
-    (escalate_requests)."""
+    (escalate_requests). `refuse_duplicate`: a request identical to one this person posted and
+    still open is refused (PossibleDuplicate) rather than posted again."""
     activation, site = _requester_scope(actor, activation_id, site_id)
     if site is not None:
         place, commune = site.name[:PLACE_MAX], site.commune
@@ -481,6 +491,18 @@ def post_request(
         if commune.region_id != activation.region_id:
             raise InvalidInput(
                 _("Cette commune est hors de la région de la CPTS."), code="out_of_region", field="commune"
+            )
+        # Checked under the activation's lock: two identical submissions at once queue here too.
+        if refuse_duplicate:
+            _refuse_open_duplicate(
+                actor=actor,
+                activation=activation,
+                place=place,
+                commune=commune,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                profession=profession,
+                needed=needed,
             )
         request = ReinforcementRequest.objects.create(
             activation=activation,
@@ -510,6 +532,26 @@ def post_request(
             },
         )
     return request
+
+
+def _refuse_open_duplicate(*, actor, activation, **need) -> None:
+    previous = (
+        ReinforcementRequest.objects.filter(
+            activation=activation, requested_by=actor, status=RequestStatus.OPEN, **need
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if previous is not None:
+        raise PossibleDuplicate(
+            _(
+                "Vous avez déjà publié cette demande de renfort à %(time)s ; elle est toujours ouverte "
+                "et les professionnels disponibles ont été sollicités. S'il vous faut bien du renfort "
+                "en plus, cochez la confirmation et envoyez à nouveau."
+            )
+            % {"time": timezone.localtime(previous.created_at).strftime("%H:%M")},
+            field="confirm_duplicate",
+        )
 
 
 def _lock_request(request_id: int) -> ReinforcementRequest | None:

@@ -178,13 +178,31 @@ def post_request(request, activation_id: int):
         return render(request, "crisis/request_form.html", context, status=400)
     try:
         reinforcement = services.post_request.once(
-            actor=request.user, activation_id=activation.pk, **form.cleaned_data
+            actor=request.user, activation_id=activation.pk, **_need(form.cleaned_data)
         ).value
     except DomainError as exc:
+        context["form"] = form = _asking_confirmation(form, exc)
         status = refuse_on_form(form, exc)
         return render(request, "crisis/request_form.html", context, status=status)
     _request_posted(request, reinforcement)
     return redirect("crisis:console", activation_id=activation.pk)
+
+
+def _need(data) -> dict:
+    """The request form's values for post_request: a copy of a request still open is posted
+    only once confirmed (the form sent again after Back, when the browser fetched it anew)."""
+    need = dict(data)
+    need["refuse_duplicate"] = not need.pop("confirm_duplicate")
+    return need
+
+
+def _asking_confirmation(form, error):
+    """After a PossibleDuplicate refusal, the same form again with the confirmation box."""
+    if not isinstance(error, services.PossibleDuplicate):
+        return form
+    form = type(form)(form.data, ask_confirmation=True)
+    form.is_valid()
+    return form
 
 
 def _request_posted(request, reinforcement) -> None:
@@ -212,9 +230,10 @@ def post_site_request(request, site_id: int):
         return render(request, "crisis/site_request_form.html", context, status=400)
     try:
         reinforcement = services.post_request.once(
-            actor=request.user, site_id=site.pk, **form.cleaned_data
+            actor=request.user, site_id=site.pk, **_need(form.cleaned_data)
         ).value
     except DomainError as exc:
+        context["form"] = form = _asking_confirmation(form, exc)
         status = refuse_on_form(form, exc)
         return render(request, "crisis/site_request_form.html", context, status=status)
     _request_posted(request, reinforcement)

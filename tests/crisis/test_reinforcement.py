@@ -233,3 +233,59 @@ def test_a_request_form_with_an_unknown_commune_answers_400(cpts, client):
     assert response.status_code == 400
     assert "Aucune commune ne correspond" in response.content.decode()
     assert not ReinforcementRequest.objects.exists()
+
+
+def test_the_requested_profession_is_named_on_the_professional_s_page_and_the_console(
+    cpts, riscle_nurse, client
+):
+    activation = activate(cpts)
+    available(riscle_nurse, activation)
+    request = post(cpts, activation, needed=2)
+    client.force_login(riscle_nurse)
+    detail = client.get(reverse("crisis:request", args=[request.pk])).content.decode()
+    assert "Infirmier × 2" in detail
+    client.force_login(cpts)
+    console = client.get(reverse("crisis:console", args=[activation.pk])).content.decode()
+    assert "2 × Infirmier," in console
+
+
+def test_a_copy_of_an_open_request_is_refused_when_asked_and_not_once_it_is_filled(cpts, riscle_nurse):
+    activation = activate(cpts)
+    available(riscle_nurse, activation)
+    start, end = window(2, 3)
+    same = {"starts_at": start, "ends_at": end, "refuse_duplicate": True}
+    post(cpts, activation, **same)
+    with pytest.raises(services.PossibleDuplicate) as refused:
+        post(cpts, activation, **same)
+    assert refused.value.field == "confirm_duplicate"
+    assert ReinforcementRequest.objects.count() == 1
+    # Another need, or the same once confirmed (refuse_duplicate=False), is posted.
+    post(cpts, activation, **same, needed=2)
+    post(cpts, activation, **{**same, "refuse_duplicate": False})
+    assert ReinforcementRequest.objects.count() == 3
+    # Once filled, the same need again is a new request.
+    ReinforcementRequest.objects.update(status=RequestStatus.FILLED)
+    post(cpts, activation, **same)
+    assert ReinforcementRequest.objects.count() == 4
+
+
+def test_the_coordinator_s_form_sent_again_with_a_fresh_key_asks_before_posting_a_copy(cpts, client):
+    activation = activate(cpts)
+    client.force_login(cpts)
+    start, end = window(2, 3)
+    url = reverse("crisis:post_request", args=[activation.pk])
+    form = {
+        "place": "Salle des fêtes",
+        "commune": "Riscle (32400)",
+        "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
+        "profession": "infirmier",
+        "needed": "1",
+        "idempotency_key": "cle-renfort-a",
+    }
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, {**form, "idempotency_key": "cle-renfort-b"})
+    assert again.status_code == 409 and ReinforcementRequest.objects.count() == 1
+    assert "Oui, il faut du renfort en plus" in again.content.decode()
+    confirmed = client.post(url, {**form, "idempotency_key": "cle-renfort-b", "confirm_duplicate": "on"})
+    assert confirmed.status_code == 302 and ReinforcementRequest.objects.count() == 2

@@ -126,9 +126,17 @@ def test_the_site_page_offers_the_request_to_its_manager_and_the_form_posts_it(
     assert again.redirect_chain[-1][0] == status_page
     assert "Demande de renfort publiée" in again.content.decode()
     assert ReinforcementRequest.objects.count() == 1
-    # Negative control: a fresh form (another key) is another request.
-    client.post(url, {**form, "idempotency_key": "cle-demande-site-2"})
+    # The form sent again after Back, fetched anew (another key): asked before a copy is posted.
+    back = client.post(url, {**form, "idempotency_key": "cle-demande-site-2"})
+    assert back.status_code == 409 and ReinforcementRequest.objects.count() == 1
+    page = back.content.decode()
+    assert "Vous avez déjà publié cette demande de renfort" in page
+    assert 'type="checkbox" name="confirm_duplicate"' in page
+    # Confirmed: a second request; a different need is posted without asking.
+    client.post(url, {**form, "idempotency_key": "cle-demande-site-2", "confirm_duplicate": "on"})
     assert ReinforcementRequest.objects.count() == 2
+    client.post(url, {**form, "needed": "3", "idempotency_key": "cle-demande-site-3"})
+    assert ReinforcementRequest.objects.count() == 3
 
 
 def test_the_form_of_another_site_answers_404(client, cpts, riscle_site):
