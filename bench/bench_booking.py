@@ -10,27 +10,33 @@ slots of the ceiling), then, in the same run:
    pgbench does) replay that transaction, with each patient's own values, (a) once per fresh
    slot: bookings/s of the bare SQL; (b) 500 attempts on 100 slots, 5 per slot, where a
    loser stops at the statement that finds the slot's holder, as the service does: answers/s.
-2. **HTTP.** gunicorn on 127.0.0.1:<random port> with Celery not eager (the outbox rows are
-   written, their delivery is left to a worker, as in production), its database connections
-   opened before the clock by a warm-up, then 500 clients at once (threads, http.client, one
-   POST /api/consultations/bookings/ each, 5 clients per slot, each a different person). A
-   client put in the waiting room (429 `waiting_room`) sends the same request again with its
-   ticket after `retry_after`, until a final answer (booked or refused).
+2. **HTTP.** gunicorn on 127.0.0.1:<random port>, sync workers as the Dockerfile runs it
+   (BENCH_WORKERS, default 2 per core + 2; BENCH_THREADS=1), Celery not eager (the outbox
+   rows are written, their delivery is left to a worker, as in production). Before the clock,
+   a warm-up books spare slots from every worker (database connections open, the booking path
+   run once). Then 500 clients at once, in a shuffled order of arrival, each a different
+   person, 5 per slot, one POST /api/consultations/bookings/ each on its own connection. The
+   clients are asyncio tasks in this process's one thread: a load generator that takes little
+   CPU from the server it measures (500 client threads took much more, and delayed the
+   answers they timed). A client put in the waiting room (429 `waiting_room`) sends the same
+   request again with its ticket after `retry_after`, until a final answer (booked or refused).
 
 Prints answers/s over ALL final answers (from the start to the last answer, not to the last
 booking), the ratio to the ceiling, p50/p95 of the first answer each client got (a booking, a
 refusal or a place in the queue) and of the final answer, the checks (exactly 100 bookings, no
 slot booked twice, every other client answered 409 slot_taken) and the machine's load before
 and after. The booking rate limit is off for the run (all clients share 127.0.0.1). The waiting
-room is on (BENCH_WAITING_ROOM=0 to turn it off), at WAITING_ROOM_RATE (default 60/s here).
+room is on (BENCH_WAITING_ROOM=0 to turn it off), at WAITING_ROOM_RATE admissions per second
+(default 250 here) with WAITING_ROOM_BURST straight through (default 50).
 Ends by itself; exit status 1 if a check fails.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gomask .venv/bin/python bench/bench_booking.py
 """
 
-import http.client
+import asyncio
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -50,12 +56,21 @@ REQUEST_TIMEOUT = 60.0
 CEILING_CLIENTS = int(os.environ.get("BENCH_CEILING_CLIENTS", "16"))
 CEILING_FRESH = int(os.environ.get("BENCH_CEILING_FRESH", "500"))
 WAITING_ROOM = os.environ.get("BENCH_WAITING_ROOM", "1") != "0"
-WAITING_ROOM_RATE = os.environ.get("WAITING_ROOM_RATE", "60")
+WAITING_ROOM_RATE = os.environ.get("WAITING_ROOM_RATE", "250")
+WAITING_ROOM_BURST = os.environ.get("WAITING_ROOM_BURST", "50")
+# gunicorn as the Dockerfile runs it: sync workers (one request per process), here 2 per core + 2.
+# Threads (the gthread worker) do worse for this CPU-bound work: under load the thread that
+# accepts connections waits for the GIL behind the requests, and new arrivals wait unanswered.
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 2)))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+WARM_UP_SLOTS = 3 * WORKERS * THREADS
+WARM_UP_FIRST_PATIENT = 100_000  # the warm-up's patients share no phone with the measured ones
 
 
 def prepare() -> tuple[list[int], list[int]]:
     """Fresh database with one published mission of SLOTS slots, and the ceiling's slots (one to
-    capture, CEILING_FRESH fresh ones, then SLOTS contended ones); returns both id lists."""
+    capture, CEILING_FRESH fresh ones, SLOTS contended ones, then WARM_UP_SLOTS for the server's
+    warm-up); returns both id lists."""
     print(f"Preparing the database {DATABASE}…", flush=True)
     create_database(DATABASE, drop=True)
     manage("migrate", "--noinput", "-v", "0", name=DATABASE)
@@ -133,7 +148,7 @@ def prepare() -> tuple[list[int], list[int]]:
             starts_at=first + timedelta(minutes=i),
             ends_at=first + timedelta(minutes=i + 1),
         )
-        for i in range(1 + CEILING_FRESH + SLOTS)
+        for i in range(1 + CEILING_FRESH + SLOTS + WARM_UP_SLOTS)
     )
     return slot_ids, [slot.pk for slot in extra]
 
@@ -218,6 +233,10 @@ def substitute(statements, values, *, slot_id: int, index: int):
     def one(value):
         if isinstance(value, bool):
             return value
+        if isinstance(value, list):
+            # The patient's advisory keys, locked in one statement: the new keys, in key order
+            # as the service sorts them (otherwise every replay would queue on the captured ones).
+            return sorted(one(item) for item in value)
         if isinstance(value, int):
             if value == values["slot"]:
                 return slot_id
@@ -288,109 +307,132 @@ def ceiling(statements, holder: int, values, attempts: list[tuple[int, int]]) ->
 # --- HTTP ----------------------------------------------------------------------------------
 
 
-def warm_up(port: int, connections: int) -> None:
-    """Open the server's database connections before the clock: `connections` readiness checks
-    at once (each touches the database), twice."""
-    for _round in range(2):
-        barrier = threading.Barrier(connections)
-
-        def probe(barrier=barrier) -> None:
-            barrier.wait()
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-                connection.close()
-            except OSError:
-                pass
-
-        threads = [threading.Thread(target=probe) for _ in range(connections)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+def _patient(index: int, slot_id: int, *, prefix: str = "Banc") -> bytes:
+    """Patient `index`: a person of their own (name, birth date, e-mail and phone)."""
+    letters = "".join(chr(97 + index // 26**rank % 26) for rank in range(3))
+    return json.dumps(
+        {
+            "slot": slot_id,
+            "first_name": "Patient",
+            "last_name": f"{prefix}-{letters}",
+            "birth_date": (date(1930, 1, 1) + timedelta(days=index % 20_000)).isoformat(),
+            "phone": f"06{index:08d}",
+            "email": f"{prefix.lower()}{index}@exemple.fr",
+            "commune": "32344",
+            "has_regular_doctor": False,
+        }
+    ).encode()
 
 
-def _post(port: int, body: str, ticket: str | None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    headers = {"Content-Type": "application/json"}
-    if ticket:
-        headers["X-Waiting-Room-Ticket"] = ticket
-    connection.request("POST", "/api/consultations/bookings/", body=body, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    connection.close()
+async def _post(port: int, body: bytes, ticket: str | None) -> tuple[int, dict]:
+    """One POST on a fresh connection (as a patient's phone makes it), raw HTTP/1.1."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        data = json.loads(payload)
+        head = (
+            "POST /api/consultations/bookings/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+            + (f"X-Waiting-Room-Ticket: {ticket}\r\n" if ticket else "")
+            + "\r\n"
+        )
+        writer.write(head.encode() + body)
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+    header, _sep, payload = answer.partition(b"\r\n\r\n")
+    status = int(header.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in header.lower():
+        payload = _unchunk(payload)
+    try:
+        return status, json.loads(payload)
     except ValueError:
-        data = {"code": "not-json"}
-    return response.status, data
+        return status, {"code": "not-json"}
+
+
+def _unchunk(payload: bytes) -> bytes:
+    """The body of a chunked HTTP/1.1 answer (gunicorn chunks one that has no Content-Length)."""
+    body, rest = b"", payload
+    while rest:
+        size_line, _sep, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        body, rest = body + rest[:size], rest[size + 2 :]
+    return body
+
+
+async def _client(port: int, body: bytes, index: int, started: float) -> dict:
+    """A patient: one request, then the same again with the waiting room's ticket after
+    `retry_after`, until a final answer (booked or refused)."""
+    first_ms, ticket, requests, queued = None, None, 0, False
+    while True:
+        requests += 1
+        try:
+            status, data = await asyncio.wait_for(_post(port, body, ticket), REQUEST_TIMEOUT)
+        except (TimeoutError, OSError) as error:
+            status, data = 0, {"code": f"network:{type(error).__name__}"}
+        now = time.perf_counter()
+        if first_ms is None:
+            first_ms = (now - started) * 1000
+        code = "booked" if status in (200, 201) else data.get("code", "?")
+        if code == "waiting_room" and now - started < REQUEST_TIMEOUT:
+            queued = True
+            ticket = data["ticket"]
+            # Spread the retries a little, as people's phones do.
+            await asyncio.sleep(min(float(data.get("retry_after", 1)), 5.0) * (0.8 + 0.4 * (index % 10) / 10))
+            continue
+        return {
+            "status": status,
+            "code": code,
+            "first_ms": first_ms,
+            "final_ms": (now - started) * 1000,
+            "requests": requests,
+            "queued": queued,
+            "at": now,
+        }
+
+
+def warm_up(port: int, connections: int, slot_ids: list[int]) -> None:
+    """Before the clock, as a server that has been up for a while: `connections` patients at
+    once, three times, each booking a spare slot (through the waiting room if it is on). Every
+    worker then has its database connection open and has run the whole booking path once
+    (translations, serializers, the outbox, the broker's connection), which a worker's first
+    request otherwise pays inside the measure."""
+
+    async def rounds():
+        for round_ in range(3):
+            started = time.perf_counter()
+            batch = slot_ids[round_ * connections : (round_ + 1) * connections]
+            await asyncio.gather(
+                *(
+                    _client(port, _patient(i, slot, prefix="Chauffe"), i, started)
+                    for i, slot in enumerate(batch, start=WARM_UP_FIRST_PATIENT + round_ * connections)
+                )
+            )
+
+    asyncio.run(rounds())
 
 
 def fire(port: int, slot_ids: list[int]) -> tuple[list[dict], float]:
-    """All clients start together; each goes on (through the waiting room) to a final answer.
+    """All clients start together (asyncio in this process's one thread: a load generator that
+    takes little CPU from the server it measures); each goes on through the waiting room to a
+    final answer.
 
     Returns one record per client (status, code, first answer ms, final answer ms, requests
     made, seconds from the start to the final answer) and the wall time."""
-    barrier = threading.Barrier(CLIENTS + 1)
-    results: list[dict | None] = [None] * CLIENTS
+    bodies = [_patient(index, slot_ids[index % len(slot_ids)]) for index in range(CLIENTS)]
+    # People arrive in no particular order: not the 100 first-comers on 100 different slots, then
+    # everyone else (a fixed seed, so that two runs compare).
+    order = list(range(CLIENTS))
+    random.Random(2021).shuffle(order)
 
-    def client(index: int) -> None:
-        body = json.dumps(
-            {
-                "slot": slot_ids[index % len(slot_ids)],
-                "first_name": "Patient",
-                "last_name": f"Banc-{chr(97 + index % 26)}{chr(97 + index // 26 % 26)}",
-                "birth_date": (date(1940, 1, 1) + timedelta(days=index)).isoformat(),
-                "phone": f"06{index:08d}",
-                "email": f"patient{index}@exemple.fr",
-                "commune": "32344",
-                "has_regular_doctor": False,
-            }
-        )
-        barrier.wait()
+    async def everyone():
         started = time.perf_counter()
-        first_ms, ticket, requests, queued = None, None, 0, False
-        while True:
-            requests += 1
-            try:
-                status, data = _post(port, body, ticket)
-            except OSError as error:
-                status, data = 0, {"code": f"network:{type(error).__name__}"}
-            now = time.perf_counter()
-            if first_ms is None:
-                first_ms = (now - started) * 1000
-            code = "booked" if status == 201 else data.get("code", "?")
-            if code == "waiting_room" and now - started < REQUEST_TIMEOUT:
-                queued = True
-                ticket = data["ticket"]
-                time.sleep(min(float(data.get("retry_after", 1)), 5.0) * (0.8 + 0.4 * (index % 10) / 10))
-                continue
-            results[index] = {
-                "status": status,
-                "code": code,
-                "first_ms": first_ms,
-                "final_ms": (now - started) * 1000,
-                "requests": requests,
-                "queued": queued,
-                "at": now,
-            }
-            return
+        results = await asyncio.gather(*(_client(port, bodies[index], index, started) for index in order))
+        return started, results
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    wall_started = time.perf_counter()
-    deadline = time.monotonic() + REQUEST_TIMEOUT + 30
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    unfinished = {"status": 0, "code": "unfinished", "requests": 0, "queued": False}
-    unfinished["at"] = time.perf_counter()
-    done = []
-    for r in results:
-        r = r or {**unfinished, "first_ms": REQUEST_TIMEOUT * 1000, "final_ms": REQUEST_TIMEOUT * 1000}
-        done.append({**r, "at": r["at"] - wall_started})
+    wall_started, results = asyncio.run(everyone())
+    done = [{**r, "at": r["at"] - wall_started} for r in results]
     wall = max(r["at"] for r in done)
     return done, wall
 
@@ -403,7 +445,7 @@ def main() -> int:
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
     os.environ["WAITING_ROOM_ENABLED"] = "true" if WAITING_ROOM else "false"
     os.environ["WAITING_ROOM_RATE"] = WAITING_ROOM_RATE
-    os.environ.setdefault("WAITING_ROOM_BURST", WAITING_ROOM_RATE)
+    os.environ["WAITING_ROOM_BURST"] = WAITING_ROOM_BURST
     # Its own keys in Redis (waiting room, "slot taken" markers), apart from anything else there.
     os.environ["CACHE_KEY_PREFIX"] = f"bench-booking-{os.getpid()}"
     if not os.environ.get("REDIS_URL"):
@@ -415,7 +457,8 @@ def main() -> int:
 
     statements, holder, values = capture(extra[0])
     fresh = extra[1 : 1 + CEILING_FRESH]
-    contended = extra[1 + CEILING_FRESH :]
+    contended = extra[1 + CEILING_FRESH : 1 + CEILING_FRESH + SLOTS]
+    warm = extra[1 + CEILING_FRESH + SLOTS :]
     print(f"one booking's transaction: {len(statements)} statements (captured from the service)")
     fresh_attempts = [(slot, i) for i, slot in enumerate(fresh)]
     fresh_wall, fresh_booked = ceiling(statements, holder, values, fresh_attempts)
@@ -430,15 +473,15 @@ def main() -> int:
     )
 
     waiting_room.reset()
-    workers, threads = int(os.environ.get("BENCH_WORKERS", "3")), int(os.environ.get("BENCH_THREADS", "8"))
+    workers, threads = WORKERS, THREADS
     with gunicorn_server(workers=workers, threads=threads, name=DATABASE, timeout=300) as base_url:
         port = int(base_url.rsplit(":", 1)[1])
-        warm_up(port, workers * threads)
+        warm_up(port, workers * threads, warm)
         waiting_room.reset()
         print(
             f"gunicorn {workers} workers x {threads} threads on {base_url}; {CLIENTS} clients, "
             f"{len(slot_ids)} slots; waiting room "
-            + (f"on at {WAITING_ROOM_RATE}/s" if WAITING_ROOM else "off")
+            + (f"on at {WAITING_ROOM_RATE}/s, burst {WAITING_ROOM_BURST}" if WAITING_ROOM else "off")
         )
         results, wall = fire(port, slot_ids)
 
