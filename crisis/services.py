@@ -5,7 +5,7 @@ territories of their region, an administrator anywhere. Messages to professional
 through the notifications outbox, written in the same transaction.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -83,6 +83,12 @@ def _text(value, *, field: str, maximum: int, label: str, required: bool = True)
     return value
 
 
+# A declared availability or a requested reinforcement is a stretch of a crisis, not a season:
+# longer ones are typing mistakes (a year typed wrong) that would keep a request open for ever.
+MAX_WINDOW = timedelta(days=31)
+MAX_LEAD = timedelta(days=366)
+
+
 def _window(starts_at, ends_at) -> tuple[datetime, datetime]:
     if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
         raise InvalidInput(
@@ -92,6 +98,16 @@ def _window(starts_at, ends_at) -> tuple[datetime, datetime]:
         raise InvalidInput(_("La fin doit suivre le début."), code="window_reversed", field="ends_at")
     if ends_at <= timezone.now():
         raise InvalidInput(_("Cette période est déjà passée."), code="window_past", field="ends_at")
+    if ends_at - starts_at > MAX_WINDOW:
+        raise InvalidInput(
+            _("Une période dure au plus 31 jours : vérifiez les dates, ou découpez-la."),
+            code="window_too_long",
+            field="ends_at",
+        )
+    if starts_at - timezone.now() > MAX_LEAD:
+        raise InvalidInput(
+            _("Le début est à plus d'un an : vérifiez l'année."), code="window_too_far", field="starts_at"
+        )
     return starts_at, ends_at
 
 

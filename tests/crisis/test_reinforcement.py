@@ -90,6 +90,12 @@ def test_a_reversed_or_past_window_is_refused_and_writes_nothing(cpts, riscle_nu
     with pytest.raises(InvalidInput) as past:
         available(riscle_nurse, activation, hours=(-10, 2))
     assert past.value.code == "window_past"
+    with pytest.raises(InvalidInput) as too_long:
+        available(riscle_nurse, activation, hours=(1, 24 * 40))
+    assert too_long.value.code == "window_too_long"
+    with pytest.raises(InvalidInput) as too_far:
+        available(riscle_nurse, activation, hours=(24 * 400, 12))
+    assert too_far.value.code == "window_too_far"
     assert not Availability.objects.exists()
 
 
