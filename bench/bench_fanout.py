@@ -1,5 +1,8 @@
 """Fan-out of notifications through Celery and Redis, with one worker, and a kill -9 run.
 
+The worker runs BENCH_FANOUT_CONCURRENCY processes (default: one per core, prefork, each taking
+one task at a time); the ceiling runs as many raw connections over the same batches.
+
 Measures, on its own database (gomask_bench_fanout: Occitanie, 35,000 professionals
 without portal accounts, so one e-mail delivery each):
   1. one arrival at a pharmacy with 10,000 referenced professionals: declaration time
@@ -21,11 +24,13 @@ Message-IDs received twice, missing are recipients with none.
         .venv/bin/python bench/bench_fanout.py
 """
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +55,7 @@ SINK_KEY = "bench:fanout:received"
 PROFESSIONALS = 35_000
 REFERENCED = 10_000
 TARGET_SECONDS = 60.0
+CONCURRENCY = int(os.environ.get("BENCH_FANOUT_CONCURRENCY", str(os.cpu_count() or 1)))
 
 
 def environment() -> dict[str, str]:
@@ -168,7 +174,7 @@ def seed() -> None:
 
 
 class Worker:
-    """One Celery worker process (solo pool: one task at a time)."""
+    """One Celery worker: CONCURRENCY processes (prefork; solo when 1), one task each at a time."""
 
     def __init__(self):
         self.process = None
@@ -182,8 +188,17 @@ class Worker:
                 "-A",
                 "gomask",
                 "worker",
-                "--pool=solo",
-                "--concurrency=1",
+                *(
+                    ["--pool=solo"]
+                    if CONCURRENCY == 1
+                    else [
+                        "--pool=prefork",
+                        f"--concurrency={CONCURRENCY}",
+                        "--prefetch-multiplier=1",
+                        "-O",
+                        "fair",
+                    ]
+                ),
                 "--loglevel=WARNING",
                 "--include=bench_fanout",
                 "--without-gossip",
@@ -250,19 +265,43 @@ MARK_SQL = (
 )
 
 
-def ceiling(bulletin_id: int) -> float:
-    """The bulletin's deliveries done again without the portal's code: its rows put back to
-    pending, then, in batches of NOTIFICATIONS_BATCH_SIZE, the same claims (CLAIM_SQL, chunks of
-    CLAIM_CHUNK) and the same per-row marks in raw SQL through one psycopg connection
-    (synchronous_commit off, as the worker), each message's Message-ID pushed to the Redis sink.
-    What it leaves out: the broker, the task, building each e-mail, the ORM."""
+def _ceiling_lane(batches: list[list[int]], claim_sql: str, claim_chunk: int) -> int:
+    """What one worker process does with its batches, in raw SQL; returns the rows marked. Runs in
+    a fresh process (no Django there: the claim's SQL and chunk size are given)."""
     import uuid
     from datetime import UTC, datetime, timedelta
 
     import psycopg
-    from django.conf import settings
 
-    from notifications.delivery import CLAIM_CHUNK, CLAIM_SQL
+    client, delivered = sink(), 0
+    with psycopg.connect(bench_environment(DATABASE)["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute("SET synchronous_commit TO off")
+        stale = timedelta(seconds=3600)
+        for batch in batches:
+            for chunk_start in range(0, len(batch), claim_chunk):
+                chunk = batch[chunk_start : chunk_start + claim_chunk]
+                now, token = datetime.now(UTC), uuid.uuid4()
+                claimed = connection.execute(
+                    claim_sql.format(ids=", ".join(["%s"] * len(chunk))),
+                    [token, now, now, *chunk, now, now - stale],
+                ).fetchall()
+                for row in claimed:
+                    client.rpush(CEILING_KEY, f"<{row[3].replace(':', '.')}@gomask.notifications>")
+                    now = datetime.now(UTC)
+                    delivered += connection.execute(MARK_SQL, [now, now, row[0], token]).rowcount
+    return delivered
+
+
+def ceiling(bulletin_id: int) -> float:
+    """The bulletin's deliveries done again without the portal's code: its rows put back to
+    pending, then, in batches of NOTIFICATIONS_BATCH_SIZE, the same claims (CLAIM_SQL, chunks of
+    CLAIM_CHUNK) and the same per-row marks in raw SQL, by CONCURRENCY processes (one psycopg
+    connection each, synchronous_commit off, as the worker's), each message's Message-ID pushed
+    to the Redis sink.
+    What it leaves out: the broker, the task, building each e-mail, the ORM."""
+
+    import psycopg
+    from django.conf import settings
 
     client = sink()
     client.delete(CEILING_KEY)
@@ -278,27 +317,26 @@ def ceiling(bulletin_id: int) -> float:
             ).fetchall()
         ]
         ids.sort()
-        connection.execute("SET synchronous_commit TO off")
-        stale = timedelta(seconds=3600)
+    batches = [
+        ids[start : start + settings.NOTIFICATIONS_BATCH_SIZE]
+        for start in range(0, len(ids), settings.NOTIFICATIONS_BATCH_SIZE)
+    ]
+    from notifications.delivery import CLAIM_CHUNK, CLAIM_SQL
+
+    lanes = [batches[lane::CONCURRENCY] for lane in range(CONCURRENCY)]
+    # Processes, as the worker's (threads would share one interpreter lock), started before the
+    # clock and waiting for their batches.
+    with ProcessPoolExecutor(CONCURRENCY, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(abs, range(CONCURRENCY)))  # every process up
         started = time.monotonic()
-        delivered = 0
-        for batch_start in range(0, len(ids), settings.NOTIFICATIONS_BATCH_SIZE):
-            batch = ids[batch_start : batch_start + settings.NOTIFICATIONS_BATCH_SIZE]
-            for chunk_start in range(0, len(batch), CLAIM_CHUNK):
-                chunk = batch[chunk_start : chunk_start + CLAIM_CHUNK]
-                now, token = datetime.now(UTC), uuid.uuid4()
-                claimed = connection.execute(
-                    CLAIM_SQL.format(ids=", ".join(["%s"] * len(chunk))),
-                    [token, now, now, *chunk, now, now - stale],
-                ).fetchall()
-                for row in claimed:
-                    client.rpush(CEILING_KEY, f"<{row[3].replace(':', '.')}@gomask.notifications>")
-                    now = datetime.now(UTC)
-                    delivered += connection.execute(MARK_SQL, [now, now, row[0], token]).rowcount
-        elapsed = time.monotonic() - started
+        delivered = sum(
+            pool.map(_ceiling_lane, lanes, [CLAIM_SQL] * CONCURRENCY, [CLAIM_CHUNK] * CONCURRENCY)
+        )
+    elapsed = time.monotonic() - started
     received_count = client.llen(CEILING_KEY)
     print(
         f"  {delivered:,} of {len(ids):,} claimed, sent to the sink and marked in {elapsed:.1f} s "
+        f"by {CONCURRENCY} connection(s) "
         f"({delivered / elapsed:,.0f}/s); sink received {received_count:,}"
     )
     return elapsed
