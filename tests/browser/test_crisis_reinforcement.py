@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from crisis import services
-from crisis.models import Acceptance, ReinforcementRequest
+from crisis.models import Acceptance, ReinforcementRequest, RequestCall
 from distribution.models import CareSite, CareSiteKind
 from notifications.models import CoordinatorScope
 from territories.models import Commune
@@ -71,7 +71,9 @@ def test_a_site_manager_s_request_is_posted_once_and_a_nurse_accepts_it(browser,
     page.get_by_role("button", name="Publier la demande").dblclick()
     page.get_by_text("Demande de renfort publiée : 1 professionnel(s) disponible(s) sollicité(s)").wait_for()
     page.wait_for_url(f"**/mon-site/{site.pk}/statut/")
-    assert ReinforcementRequest.objects.count() == 1
+    request = ReinforcementRequest.objects.get()
+    assert request.place == site.name and request.requested_by == manager
+    assert RequestCall.objects.filter(request=request, professional=nurse.professional).exists()
 
     # Back, then the same need sent again: asked first, nothing posted.
     page.go_back()
