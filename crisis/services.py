@@ -509,25 +509,19 @@ def post_request(
                 _("Cette commune est hors de la région de la CPTS."), code="out_of_region", field="commune"
             )
         # Checked under the activation's lock: two identical submissions at once queue here too.
+        need = {
+            "place": place,
+            "commune": commune,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "profession": profession,
+            "needed": needed,
+        }
         if refuse_duplicate:
-            _refuse_open_duplicate(
-                actor=actor,
-                activation=activation,
-                place=place,
-                commune=commune,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                profession=profession,
-                needed=needed,
-            )
+            _refuse_open_duplicate(actor=actor, activation=activation, **need)
         request = ReinforcementRequest.objects.create(
             activation=activation,
-            place=place,
-            commune=commune,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            profession=profession,
-            needed=needed,
+            **need,
             is_drill=activation.is_drill,
             radius_km=_radii()[0],
             requested_by=actor,

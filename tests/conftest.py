@@ -7,6 +7,7 @@ from accounts.models import Role
 from tests.factories import (
     PharmacyFactory,
     UserFactory,
+    coordinator_of,
     enrol_totp,
     pharmacist_of,
     professional_user,
@@ -172,6 +173,12 @@ def riscle_pharmacist(riscle_pharmacy):
 @pytest.fixture
 def toulouse_pharmacist(toulouse_pharmacy):
     return pharmacist_of(toulouse_pharmacy, email="pharmacienne.toulouse@exemple.fr", first_name="Anne")
+
+
+@pytest.fixture
+def cpts(occitanie):
+    """The coordinator of the CPTS Adour-Armagnac (Riscle's EPCI, Gers)."""
+    return coordinator_of(RISCLE, email="coordination@cpts-adour.fr", name="CPTS Adour-Armagnac")
 
 
 @pytest.fixture

@@ -129,3 +129,15 @@ def professional_user(profession=Profession.INFIRMIER, insee_code="32344", **use
         email=user.email,
     )
     return user
+
+
+def coordinator_of(insee_code: str, *, email: str, name: str, region_id: str = "76") -> User:
+    """A CPTS coordinator whose territory is the EPCI of `insee_code` (none if it is unknown)."""
+    from notifications.models import CoordinatorScope
+
+    user = UserFactory(role=Role.CPTS_COORDINATOR, region_id=region_id, email=email)
+    scope = CoordinatorScope.objects.create(user=user, name=name)
+    found = Commune.objects.filter(pk=insee_code).first()
+    if found is not None:
+        scope.epcis.add(found.epci)
+    return user

@@ -11,22 +11,13 @@ from playwright.sync_api import expect
 from crisis import services
 from crisis.models import Acceptance, Acknowledgement, Activation
 from notifications import services as notifications
-from notifications.models import CoordinatorScope, Delivery
-from territories.models import Commune
+from notifications.models import Delivery
 from tests.browser.helpers import DESKTOP, PHONE, page_width, signed_in_context
-from tests.factories import UserFactory, professional_user
+from tests.factories import professional_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RISCLE = "32344"
-
-
-@pytest.fixture
-def cpts(occitanie):
-    user = UserFactory(role="cpts_coordinator", region_id="76", email="coordination@cpts-adour.fr")
-    scope = CoordinatorScope.objects.create(user=user, name="CPTS Adour-Armagnac")
-    scope.epcis.add(Commune.objects.get(pk=RISCLE).epci)
-    return user
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

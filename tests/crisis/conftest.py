@@ -7,13 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import Role
 from crisis import services
 from notifications import sms
-from notifications.models import CoordinatorScope
 from professionals.models import Profession
-from territories.models import Commune
-from tests.factories import UserFactory, professional_user
+from tests.factories import coordinator_of, professional_user
 
 RISCLE, TOULOUSE = "32344", "31555"
 
@@ -28,20 +25,6 @@ def _outboxes(settings):
     sms.outbox.clear()
     yield
     sms.outbox.clear()
-
-
-def coordinator_of(insee_code: str, *, email: str, name: str, region_id: str = "76"):
-    user = UserFactory(role=Role.CPTS_COORDINATOR, region_id=region_id, email=email)
-    scope = CoordinatorScope.objects.create(user=user, name=name)
-    commune = Commune.objects.filter(pk=insee_code).first()
-    if commune is not None:
-        scope.epcis.add(commune.epci)
-    return user
-
-
-@pytest.fixture
-def cpts(occitanie):
-    return coordinator_of(RISCLE, email="coordination@cpts-adour.fr", name="CPTS Adour-Armagnac")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import Role
 from gomask.errors import InvalidInput, NotAllowed
 from notifications import services
-from notifications.models import CoordinatorScope, CrisisBulletin, Delivery
+from notifications.models import CrisisBulletin, Delivery
 from notifications.selectors import bulletins_for_professional
 from professionals.models import Profession
 from territories.models import Commune, Epci
@@ -38,14 +38,6 @@ def toulouse_doctor(occitanie):
     return professional_user(
         profession=Profession.MEDECIN, email="medecin.toulouse@exemple.fr", insee_code=TOULOUSE
     )
-
-
-@pytest.fixture
-def cpts(occitanie):
-    user = UserFactory(role=Role.CPTS_COORDINATOR, region_id="76", email="coordination@cpts-adour.fr")
-    scope = CoordinatorScope.objects.create(user=user, name="CPTS Adour-Armagnac")
-    scope.epcis.add(Commune.objects.get(pk=RISCLE).epci)
-    return user
 
 
 def fan_out(bulletin):
