@@ -9,6 +9,8 @@ from territories.text import normalize_name
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 # "Riscle (32400)": what a choice button sends, and what anyone may type.
 _NAME_AND_CODE = re.compile(r"^(?P<name>.*\S)\s*\((?P<code>\d{5}|2[AB]\d{3})\)$", re.IGNORECASE)
+# "32 400", as postal codes are often written: the digits of a code, without the space.
+_SPACE_IN_CODE = re.compile(r"(?<=[0-9]) (?=[0-9])")
 MAX_CHOICES = 30
 LISTED_CHOICES = 6
 
@@ -54,7 +56,7 @@ class CommuneField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        text = " ".join((super().clean(value) or "").split())
+        text = _SPACE_IN_CODE.sub("", " ".join((super().clean(value) or "").split()))
         return self.resolve(text) if text else None
 
     def resolve(self, text: str):

@@ -38,7 +38,9 @@ def test_clicking_a_commune_name_selects_it(occitanie):
     assert form.cleaned_data["commune"].insee_code == "32344"
 
 
-@pytest.mark.parametrize("typed", ["Riscle (32400)", "riscle(32400)", "RISCLE", "Riscle", "31000"])
+@pytest.mark.parametrize(
+    "typed", ["Riscle (32400)", "riscle(32400)", "RISCLE", "Riscle", "31000", " 31 000 ", "Riscle (32 400)"]
+)
 def test_a_name_with_its_postal_code_or_a_single_match_is_accepted(occitanie, typed):
     assert ResidenceForm({"commune": typed}).is_valid()
 
@@ -65,6 +67,7 @@ def test_outside_a_form_the_error_lists_the_choices_in_words(occitanie):
 
 def test_a_place_to_measure_distances_from_takes_a_shared_postal_code_at_once(occitanie):
     assert PlaceField().clean("32400").insee_code == "32344"
+    assert PlaceField().clean("32 400").insee_code == "32344"  # as postal codes are often written
 
 
 def test_the_professional_mask_search_accepts_a_shared_postal_code(client, nurse, products):
