@@ -146,8 +146,13 @@ def bookable_slot(slot_id: int, *, now: datetime | None = None) -> Slot | None:
 
 
 def slot_for_booking_page(slot_id: int) -> Slot | None:
+    """The slot with its site, and `is_taken`: someone holds it already (a stale tab, a link
+    passed on): the page says so before anyone fills the form."""
     return (
         Slot.objects.select_related("mission__site__commune", "mission__site__zone__epci")
+        .annotate(
+            is_taken=Exists(Booking.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_BOOKING_STATUSES))
+        )
         .filter(pk=slot_id)
         .first()
     )

@@ -6,6 +6,7 @@ from datetime import UTC, date, timedelta
 
 import pytest
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -439,3 +440,12 @@ def test_a_cancellation_clears_the_marker_so_the_slot_can_be_booked_again(slots,
         slot_id=slots[0].pk, **patient(first_name="Paul", email="paul@exemple.fr")
     ).value
     assert other.slot_id == slots[0].pk
+
+
+def test_the_booking_page_of_a_slot_just_taken_says_so_before_the_form_is_filled(client, slots):
+    url = reverse("consultations:book", args=[slots[0].pk])
+    assert "slot-unavailable" not in client.get(url).content.decode()
+    client.post(url, booking_form())
+    page = html.unescape(Client().get(url).content.decode())  # another person, a stale link
+    assert "Ce créneau vient d'être réservé" in page
+    assert reverse("consultations:site_detail", args=[slots[0].mission.site_id]) in page
