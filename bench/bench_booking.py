@@ -27,7 +27,8 @@ refusal or a place in the queue) and of the final answer, the checks (exactly 10
 slot booked twice, every other client answered 409 slot_taken) and the machine's load before
 and after. The booking rate limit is off for the run (all clients share 127.0.0.1). The waiting
 room is on (BENCH_WAITING_ROOM=0 to turn it off), at WAITING_ROOM_RATE admissions per second
-(default 250 here) with WAITING_ROOM_BURST straight through (default 50).
+(default 600 here) with WAITING_ROOM_BURST straight through (default 10), and none while
+WAITING_ROOM_CONCURRENCY admitted requests are in progress (default: the workers less 2).
 Ends by itself; exit status 1 if a check fails.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gomask .venv/bin/python bench/bench_booking.py
@@ -56,14 +57,17 @@ REQUEST_TIMEOUT = 60.0
 CEILING_CLIENTS = int(os.environ.get("BENCH_CEILING_CLIENTS", "16"))
 CEILING_FRESH = int(os.environ.get("BENCH_CEILING_FRESH", "500"))
 WAITING_ROOM = os.environ.get("BENCH_WAITING_ROOM", "1") != "0"
-WAITING_ROOM_RATE = os.environ.get("WAITING_ROOM_RATE", "250")
-WAITING_ROOM_BURST = os.environ.get("WAITING_ROOM_BURST", "50")
+WAITING_ROOM_RATE = os.environ.get("WAITING_ROOM_RATE", "600")
+WAITING_ROOM_BURST = os.environ.get("WAITING_ROOM_BURST", "10")
 # gunicorn as the Dockerfile runs it: sync workers (one request per process), here 2 per core + 2.
 # Threads (the gthread worker) do worse for this CPU-bound work: under load the thread that
 # accepts connections waits for the GIL behind the requests, and new arrivals wait unanswered.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 2)))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 WARM_UP_SLOTS = 3 * WORKERS * THREADS
+# Admitted requests in progress beyond which the room admits nobody: fewer than the workers, so
+# that some stay free to answer the crowd with its place.
+WAITING_ROOM_CONCURRENCY = os.environ.get("WAITING_ROOM_CONCURRENCY", str(max(1, WORKERS * THREADS - 2)))
 WARM_UP_FIRST_PATIENT = 100_000  # the warm-up's patients share no phone with the measured ones
 
 
@@ -446,6 +450,7 @@ def main() -> int:
     os.environ["WAITING_ROOM_ENABLED"] = "true" if WAITING_ROOM else "false"
     os.environ["WAITING_ROOM_RATE"] = WAITING_ROOM_RATE
     os.environ["WAITING_ROOM_BURST"] = WAITING_ROOM_BURST
+    os.environ["WAITING_ROOM_CONCURRENCY"] = WAITING_ROOM_CONCURRENCY
     # Its own keys in Redis (waiting room, "slot taken" markers), apart from anything else there.
     os.environ["CACHE_KEY_PREFIX"] = f"bench-booking-{os.getpid()}"
     if not os.environ.get("REDIS_URL"):
@@ -481,7 +486,12 @@ def main() -> int:
         print(
             f"gunicorn {workers} workers x {threads} threads on {base_url}; {CLIENTS} clients, "
             f"{len(slot_ids)} slots; waiting room "
-            + (f"on at {WAITING_ROOM_RATE}/s, burst {WAITING_ROOM_BURST}" if WAITING_ROOM else "off")
+            + (
+                f"on at {WAITING_ROOM_RATE}/s, burst {WAITING_ROOM_BURST}, at most "
+                f"{WAITING_ROOM_CONCURRENCY} admitted requests in progress"
+                if WAITING_ROOM
+                else "off"
+            )
         )
         results, wall = fire(port, slot_ids)
 

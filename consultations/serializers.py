@@ -73,4 +73,7 @@ class WaitingRoomSerializer(serializers.Serializer):
         required=False, help_text="Ticket signé à renvoyer (en-tête X-Waiting-Room-Ticket)."
     )
     position = serializers.IntegerField(required=False, help_text="Position dans la file (1 = la suivante).")
-    retry_after = serializers.IntegerField(required=False, help_text="Secondes avant de réessayer.")
+    retry_after = serializers.FloatField(
+        required=False,
+        help_text="Secondes avant de réessayer (au dixième ; l'en-tête Retry-After les arrondit).",
+    )

@@ -8,6 +8,13 @@ step is atomic:
 - an admission cursor: tickets numbered up to it are admitted. It moves forward by
   WAITING_ROOM_RATE per second (a token bucket), and while nobody waits it runs at most
   WAITING_ROOM_BURST ahead of the last ticket: outside a rush everyone goes straight through;
+- the admitted requests in progress (a sorted set of request ids by start time): while
+  WAITING_ROOM_CONCURRENCY of them are being served, the cursor stands still. A rate alone
+  admits everyone when the crowd reaches the room no faster than the server answers (the
+  crowd then waits in the server's listen queue, unanswered, not in the room); counting the
+  bookings in progress makes the room answer the crowd with a place while the server is busy,
+  and admit again as soon as it has room. An entry older than STALE_SECONDS (a killed worker)
+  no longer counts;
 - an admitted ticket may book for WAITING_ROOM_ADMISSION_SECONDS after its admission; later it
   must queue again.
 
@@ -17,7 +24,8 @@ one Redis call and no database query. Two doors go through it:
 
 - the API (`POST /api/consultations/bookings/`): without an admitted ticket in the
   `X-Waiting-Room-Ticket` header, the answer is 429 `{"code": "waiting_room", "ticket",
-  "position", "retry_after"}` with `Retry-After`; the client sends the same request again with
+  "position", "retry_after"}` with `Retry-After` (whole seconds; `retry_after` to the tenth, at
+  least MIN_RETRY_SECONDS); the client sends the same request again with
   the ticket after that delay;
 - the booking page (`/consultations/creneau/<id>/reserver/`): the ticket is kept in a signed
   cookie, and the person is sent (303) to `/consultations/file-d-attente/`, which shows their
@@ -27,10 +35,13 @@ Off unless WAITING_ROOM_ENABLED (needs REDIS_URL). Losing Redis loses the queue,
 the gate then lets requests through.
 """
 
+import itertools
 import json
 import logging
 import math
+import os
 import re
+import socket
 import time
 from dataclasses import dataclass
 
@@ -51,8 +62,13 @@ HEADER = "HTTP_X_WAITING_ROOM_TICKET"
 API_PATH = "/api/consultations/bookings/"
 _BOOK_PAGE = re.compile(r"^/consultations/creneau/\d{1,18}/reserver/$")
 
-# KEYS: issued counter, admission cursor, cursor timestamp, prefix of admitted-ticket keys.
-# ARGV: now (s), rate (/s), burst, ticket (0 = take a new one), admission window (s).
+# A request admitted this long ago and still listed as in progress was lost (a killed worker).
+STALE_SECONDS = 60
+
+# KEYS: issued counter, admission cursor, cursor timestamp, prefix of admitted-ticket keys,
+# sorted set of admitted requests in progress.
+# ARGV: now (s), rate (/s), burst, ticket (0 = take a new one), admission window (s),
+# concurrency, request id (listed in progress if admitted), stale age (s).
 # Returns {ticket, state, position, cursor*1000}: state 1 admitted, 0 waiting, -1 expired.
 _SCRIPT = """
 local now = tonumber(ARGV[1])
@@ -60,6 +76,9 @@ local rate = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local ticket = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
+local concurrency = tonumber(ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(ARGV[8]))
+local busy = redis.call('ZCARD', KEYS[5])
 local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
 local stored = redis.call('GET', KEYS[3])
 local cursor = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -70,7 +89,8 @@ if not stored then
 end
 if now > stamp then
   local ceiling = issued + burst
-  if cursor < ceiling then
+  -- Time spent with the server full earns no admissions.
+  if cursor < ceiling and busy < concurrency then
     cursor = math.min(cursor + (now - stamp) * rate, ceiling)
   end
   stamp = now
@@ -86,6 +106,10 @@ if ticket <= cursor then
   local admitted_at = tonumber(redis.call('GET', key))
   if now - admitted_at > window then
     return {ticket, -1, 0, math.floor(cursor * 1000)}
+  end
+  if ARGV[7] ~= '' then
+    redis.call('ZADD', KEYS[5], now, ARGV[7])
+    redis.call('EXPIRE', KEYS[5], 2 * tonumber(ARGV[8]))
   end
   return {ticket, 1, 0, math.floor(cursor * 1000)}
 end
@@ -139,13 +163,24 @@ def _client():
 _script = None
 
 
+_KEY_NAMES = ("issued", "cursor", "stamp", "admitted:", "in-progress")
+_request_ids = itertools.count(1)
+
+
 def _keys() -> list[str]:
-    return [cache.make_key(f"waiting-room:{name}") for name in ("issued", "cursor", "stamp", "admitted:")]
+    return [cache.make_key(f"waiting-room:{name}") for name in _KEY_NAMES]
 
 
-def place(ticket: int | None = None, *, now: float | None = None) -> Place:
-    """Take a new ticket (`ticket` None), or read where `ticket` stands; admits at the set rate.
+def new_request_id() -> str:
+    """An id for one admitted request, unique across processes and machines."""
+    return f"{socket.gethostname()}:{os.getpid()}:{next(_request_ids)}"
 
+
+def place(ticket: int | None = None, *, now: float | None = None, request_id: str = "") -> Place:
+    """Take a new ticket (`ticket` None), or read where `ticket` stands; admits at the set rate
+    while fewer than WAITING_ROOM_CONCURRENCY admitted requests are in progress.
+
+    If admitted and `request_id` is given, the request is listed in progress until `finished`.
     An admitted ticket past its admission window gets a new number at the back of the queue."""
     global _script
     if _script is None:
@@ -157,19 +192,31 @@ def place(ticket: int | None = None, *, now: float | None = None) -> Place:
         settings.WAITING_ROOM_BURST,
         ticket or 0,
         settings.WAITING_ROOM_ADMISSION_SECONDS,
+        settings.WAITING_ROOM_CONCURRENCY,
+        request_id,
+        STALE_SECONDS,
     ]
     number, state, position, _cursor = _script(keys=_keys(), args=args)
     if state == -1:
-        number, state, position, _cursor = _script(keys=_keys(), args=[*args[:3], 0, args[4]])
+        args[3] = 0
+        number, state, position, _cursor = _script(keys=_keys(), args=args)
         return Place(ticket=int(number), admitted=state == 1, position=int(position), expired=True)
     return Place(ticket=int(number), admitted=state == 1, position=int(position))
+
+
+def finished(request_id: str) -> None:
+    """An admitted request is answered: it no longer holds the server."""
+    try:
+        _client().zrem(_keys()[4], request_id)
+    except Exception:  # Redis unreachable: the entry goes stale after STALE_SECONDS.
+        logger.warning("waiting room unavailable: could not list a request as finished", exc_info=True)
 
 
 def reset() -> None:
     """Empty the waiting room (tests, or an operator after a rush)."""
     client = _client()
     keys = _keys()
-    client.delete(*keys[:3])
+    client.delete(*keys[:3], keys[4])
     for key in client.scan_iter(match=f"{keys[3]}*"):
         client.delete(key)
 
@@ -179,6 +226,18 @@ def safe_next(path: str | None) -> str | None:
     if path and url_has_allowed_host_and_scheme(path, allowed_hosts=None) and _BOOK_PAGE.match(path):
         return path
     return None
+
+
+# An API client is told to come back after its expected wait, to the tenth of a second, within
+# these bounds: soon enough that the places at the front are not left empty for whole seconds
+# (a rush is over in a few), not so soon that polling costs more than it serves.
+MIN_RETRY_SECONDS = 0.5
+MAX_RETRY_SECONDS = 30.0
+
+
+def retry_after(found: Place) -> float:
+    """Seconds before a waiting API client asks again: its expected wait, bounded."""
+    return round(min(MAX_RETRY_SECONDS, max(MIN_RETRY_SECONDS, found.wait_seconds)), 1)
 
 
 def waiting_message(position: int) -> str:
@@ -205,18 +264,28 @@ class WaitingRoomMiddleware:
             return self._page(request, path)
         return self.get_response(request)
 
-    def _place(self, ticket: int | None) -> Place | None:
+    def _place(self, ticket: int | None, request_id: str) -> Place | None:
         try:
-            return place(ticket)
+            return place(ticket, request_id=request_id)
         except Exception:  # Redis unreachable: the queue is lost, booking stays open.
             logger.warning("waiting room unavailable: letting the request through", exc_info=True)
             return None
 
-    def _api(self, request):
-        found = self._place(unsign(request.META.get(HEADER)))
-        if found is None or found.admitted:
+    def _serve(self, request, request_id: str):
+        """An admitted request, listed in progress until answered."""
+        try:
             return self.get_response(request)
-        retry = max(1, min(30, math.ceil(found.wait_seconds)))
+        finally:
+            finished(request_id)
+
+    def _api(self, request):
+        request_id = new_request_id()
+        found = self._place(unsign(request.META.get(HEADER)), request_id)
+        if found is None:
+            return self.get_response(request)
+        if found.admitted:
+            return self._serve(request, request_id)
+        retry = retry_after(found)
         payload = {
             "code": "waiting_room",
             "message": waiting_message(found.position),
@@ -225,16 +294,18 @@ class WaitingRoomMiddleware:
             "retry_after": retry,
         }
         response = HttpResponse(json.dumps(payload), status=429, content_type="application/json")
-        response["Retry-After"] = str(retry)
+        # The header takes whole seconds (RFC 9110); the body says it to the tenth.
+        response["Retry-After"] = str(max(1, math.ceil(retry)))
         response["Cache-Control"] = "no-store"
         return response
 
     def _page(self, request, path):
-        found = self._place(unsign(request.COOKIES.get(COOKIE)))
+        request_id = new_request_id()
+        found = self._place(unsign(request.COOKIES.get(COOKIE)), request_id)
         if found is None:
             return self.get_response(request)
         if found.admitted:
-            response = self.get_response(request)
+            response = self._serve(request, request_id)
         else:
             target = reverse("consultations:waiting_room")
             query = request.META.get("QUERY_STRING", "")

@@ -458,19 +458,23 @@ VOLUNTEER_MAX_DAYS_PER_MONTH = env_int("VOLUNTEER_MAX_DAYS_PER_MONTH", 2, minimu
 # counter in the cache); 0 turns it off.
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10, minimum=0)
 BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 600, minimum=1)
-# The waiting room in front of booking (consultations/waiting_room.py): first come, first
-# served, WAITING_ROOM_RATE admissions per second, WAITING_ROOM_BURST straight through while
-# nobody waits; an admitted ticket may book for WAITING_ROOM_ADMISSION_SECONDS. Needs Redis.
 # "Tell me when a slot opens" (consultations/alerts.py): alerts per client address per window,
 # pending alerts per e-mail or mobile number, and the reach of an alert left for a commune.
 SLOT_ALERT_RATE_LIMIT = env_int("SLOT_ALERT_RATE_LIMIT", 5, minimum=0)
 SLOT_ALERT_RATE_WINDOW_SECONDS = env_int("SLOT_ALERT_RATE_WINDOW_SECONDS", 3600, minimum=1)
 SLOT_ALERT_MAX_PER_CONTACT = env_int("SLOT_ALERT_MAX_PER_CONTACT", 5, minimum=1)
 SLOT_ALERT_RADIUS_KM = env_int("SLOT_ALERT_RADIUS_KM", 30, minimum=1)
+# The waiting room in front of booking (consultations/waiting_room.py): first come, first
+# served, WAITING_ROOM_RATE admissions per second, WAITING_ROOM_BURST straight through while
+# nobody waits, and none while WAITING_ROOM_CONCURRENCY admitted requests are in progress
+# (all web nodes together: set it below their total workers, so that some are free to answer
+# the crowd with its place); an admitted ticket may book for WAITING_ROOM_ADMISSION_SECONDS.
+# Needs Redis.
 WAITING_ROOM_ENABLED = env_bool("WAITING_ROOM_ENABLED", False)
 WAITING_ROOM_RATE = env_int("WAITING_ROOM_RATE", 50, minimum=1)
 WAITING_ROOM_BURST = env_int("WAITING_ROOM_BURST", WAITING_ROOM_RATE, minimum=0)
 WAITING_ROOM_ADMISSION_SECONDS = env_int("WAITING_ROOM_ADMISSION_SECONDS", 600, minimum=30)
+WAITING_ROOM_CONCURRENCY = env_int("WAITING_ROOM_CONCURRENCY", 8, minimum=1)
 if WAITING_ROOM_ENABLED and not REDIS_URL:
     raise ImproperlyConfigured("WAITING_ROOM_ENABLED needs REDIS_URL (the queue lives in Redis).")
 CELERY_BEAT_SCHEDULE.update(

@@ -57,6 +57,74 @@ def test_an_admitted_ticket_expires_and_goes_to_the_back(room):
     assert again.expired and again.ticket != ticket
 
 
+def test_while_the_server_is_full_the_cursor_stands_still_then_admits_again(room):
+    """Admitted requests in progress hold the queue: a crowd that reaches the room no faster
+    than the server answers still gets places, not admissions, until the server has room."""
+    room.WAITING_ROOM_CONCURRENCY = 2
+    waiting = waiting_room.place(now=T0).ticket  # ticket 1 waits (no burst)
+    # Two admitted requests in progress (listed as a worker's would be): the server is full.
+    waiting_room._client().zadd(waiting_room._keys()[4], {"busy-a": T0, "busy-b": T0})
+    held = waiting_room.place(waiting, now=T0 + 1)
+    assert not held.admitted and held.position == 1  # 1 s at 10/s, but no admission while full
+    waiting_room.finished("busy-a")
+    assert waiting_room.place(waiting, now=T0 + 1.2).admitted  # room again: 0.2 s at 10/s
+
+
+def test_negative_control_without_requests_in_progress_the_same_wait_admits(room):
+    room.WAITING_ROOM_CONCURRENCY = 2
+    waiting = waiting_room.place(now=T0).ticket
+    assert waiting_room.place(waiting, now=T0 + 1).admitted
+
+
+def test_a_request_in_progress_too_long_ago_no_longer_holds_the_queue(room):
+    """A worker killed mid-request never says it finished: its entry goes stale."""
+    room.WAITING_ROOM_CONCURRENCY = 1
+    waiting = waiting_room.place(now=T0).ticket
+    waiting_room._client().zadd(waiting_room._keys()[4], {"killed": T0})
+    assert not waiting_room.place(waiting, now=T0 + 1).admitted
+    later = T0 + waiting_room.STALE_SECONDS + 1
+    assert waiting_room.place(waiting, now=later).admitted
+
+
+def _in_progress() -> int:
+    return waiting_room._client().zcard(waiting_room._keys()[4])
+
+
+def test_an_admitted_request_is_in_progress_while_served_and_not_after(client, room, slots, monkeypatch):
+    room.WAITING_ROOM_BURST = 5
+    seen = []
+    from consultations import api
+
+    book_slot = api.services.book_slot
+
+    def watching(**kwargs):
+        seen.append(_in_progress())
+        return book_slot(**kwargs)
+
+    monkeypatch.setattr(api.services, "book_slot", watching)
+    response = client.post(
+        reverse("api-consultations-book"), api_payload(slots[0]), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert seen == [1] and _in_progress() == 0
+
+
+def test_a_request_that_fails_is_not_left_in_progress(client, room, slots, monkeypatch):
+    room.WAITING_ROOM_BURST = 5
+    from consultations import api
+
+    def failing(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.services, "book_slot", failing)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("api-consultations-book"), api_payload(slots[0]), content_type="application/json"
+    )
+    assert response.status_code == 500
+    assert _in_progress() == 0
+
+
 # Named ids: a signed token carries its signing time, and parallel workers (pytest-xdist) must
 # collect the same test names.
 @pytest.mark.parametrize(
