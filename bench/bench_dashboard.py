@@ -70,7 +70,9 @@ def build_base(*, rebuild: bool) -> None:
         manage("migrate", "--noinput", "-v", "0", name=DASH_DATABASE)
         return
     if not database_exists(BENCH_DATABASE):
-        prepare_national_database(rebuild=False)  # builds gomask_bench with seed_demo --national
+        # Builds gomask_bench with seed_demo --national, leaving this process's Django unset: it is
+        # set on the copy (a Django set on the template would generate and measure there).
+        prepare_national_database(rebuild=False, setup=False)
     started = time.monotonic()
     from psycopg import sql
 
@@ -395,12 +397,15 @@ def main() -> int:
         log(f"  {label:<14} {value:>12,}")
     refresh(full=generated or args.full_refresh)
 
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from tests.factories import record_second_factor
 
-    setup_test_environment()
+    if connection.settings_dict["NAME"] != DASH_DATABASE:
+        raise SystemExit(f"Django is set on {connection.settings_dict['NAME']}, not {DASH_DATABASE}")
+    # No setup_test_environment(): it instruments every template render (a signal and a copy of
+    # the context), which production does not pay and the page time would.
     client = Client(SERVER_NAME="localhost")  # in ALLOWED_HOSTS, unlike 'testserver'
     user = ars_user()
     client.force_login(user)

@@ -119,8 +119,11 @@ def _pharmacy_count(name: str) -> int:
         return 0
 
 
-def prepare_national_database(*, rebuild: bool = False, name: str = BENCH_DATABASE) -> None:
-    """Build (or reuse) the national-scale database, then set Django up on it."""
+def prepare_national_database(
+    *, rebuild: bool = False, name: str = BENCH_DATABASE, setup: bool = True
+) -> None:
+    """Build (or reuse) the national-scale database, then (unless `setup` is false: a bench that
+    works on a copy) set this process's Django up on it."""
     if rebuild or not database_exists(name) or _pharmacy_count(name) < NATIONAL_MIN_PHARMACIES:
         print(f"Building the national bench database {name} (once; --rebuild to start over)…", flush=True)
         create_database(name, drop=True)
@@ -134,7 +137,8 @@ def prepare_national_database(*, rebuild: bool = False, name: str = BENCH_DATABA
     else:
         print(f"Reusing the national bench database {name} ({_pharmacy_count(name)} pharmacies).")
         manage("migrate", "--noinput", "-v", "0", name=name)
-    setup_django(name)
+    if setup:
+        setup_django(name)
 
 
 def free_port() -> int:

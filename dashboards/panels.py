@@ -203,13 +203,13 @@ PANELS: dict[str, Panel] = {
 }
 
 
-def panel_rows(slug: str, filters, *, stock_rows: list[dict] | None = None) -> list[dict]:
-    """The rows of one panel for the filters (stock_rows: pharmacy_stock already computed)."""
+def panel_rows(slug: str, filters, *, stock: "selectors.PharmacyStock | None" = None) -> list[dict]:
+    """The rows of one panel for the filters (stock: pharmacy_stock already computed)."""
     if slug in ("bands", "pharmacies"):
-        stock_rows = stock_rows if stock_rows is not None else selectors.pharmacy_stock(filters)
+        stock = stock if stock is not None else selectors.pharmacy_stock(filters)
         if slug == "bands":
-            return selectors.band_counts(stock_rows)
-        return selectors.at_risk_pharmacies(stock_rows)
+            return selectors.band_counts(stock)
+        return selectors.at_risk_pharmacies(stock)
     return {
         "stock": selectors.stock_by_departement,
         "flows": selectors.weekly_flows,

@@ -74,11 +74,11 @@ def dashboard(request):
         return _invalid(request, form)
     context = {"form": form, "filters": filters, **_choices(request.user, filters.region)}
     states = selectors.freshness()
-    stock_rows = selectors.pharmacy_stock(filters)
+    stock = selectors.pharmacy_stock(filters)
     sections = []
     for slug in ORDER:
         panel = panel_registry.PANELS[slug]
-        rows = panel_registry.panel_rows(slug, filters, stock_rows=stock_rows)
+        rows = panel_registry.panel_rows(slug, filters, stock=stock)
         section = {
             "panel": panel,
             "rows": rows,
