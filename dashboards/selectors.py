@@ -7,6 +7,7 @@ CSV export and the API all show the same numbers.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -118,10 +119,52 @@ def _scoped(queryset, f: DashboardFilters, *, product: bool = True, territory: b
     return queryset
 
 
-def freshness() -> dict[str, datetime | None]:
-    """When each roll-up was last refreshed ("données arrêtées au")."""
+def freshness(f: "DashboardFilters | None" = None) -> dict[str, datetime | None]:
+    """When each roll-up was last refreshed ("données arrêtées au"); read once per page when
+    given the page's filters."""
+    if f is not None and "freshness" in f.memo:
+        return f.memo["freshness"]
     states = dict(_reporting(RollupState).values_list("name", "refreshed_at"))
-    return {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
+    result = {WEEKLY: states.get(WEEKLY), CENSUS: states.get(CENSUS)}
+    if f is not None:
+        f.memo["freshness"] = result
+    return result
+
+
+@dataclass(frozen=True)
+class RegionReference:
+    """The region's départements and EPCIs and the products, as the page's filters and panels
+    name them: read once per page (they were read three times)."""
+
+    departements: list  # territories.Departement (code, name), by code
+    epcis: list  # territories.Epci (code, name), by name
+    products: list  # pharmacies.Product, by name
+
+    @property
+    def departement_names(self) -> dict[str, str]:
+        return {departement.code: departement.name for departement in self.departements}
+
+    @property
+    def epci_names(self) -> dict[str, str]:
+        return {epci.code: epci.name for epci in self.epcis}
+
+    @property
+    def active_products(self) -> list:
+        return [product for product in self.products if product.is_active]
+
+
+def region_reference(f: DashboardFilters) -> RegionReference:
+    if "reference" not in f.memo:
+        from pharmacies.models import Product
+
+        f.memo["reference"] = RegionReference(
+            departements=list(
+                _reporting(Departement).filter(region=f.region).order_by("code").only("code", "name")
+            ),
+            epcis=list(_reporting(Epci).filter(region=f.region).order_by("name").only("code", "name")),
+            products=list(_reporting(Product).order_by("name")),
+        )
+    return f.memo["reference"]
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -204,10 +247,9 @@ def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> l
         .values("departement", "product")
         .annotate(quantity=Sum("quantity"))
     }
-    from pharmacies.models import Product
-
-    products = {p.pk: p for p in _reporting(Product)}
-    names = dict(_reporting(Departement).filter(region=f.region).values_list("code", "name"))
+    reference = region_reference(f)
+    products = {product.pk: product for product in reference.products}
+    names = reference.departement_names
     rows = []
     for departement, product in sorted(set(stock) | set(dispensed)):
         on_hand, available = stock.get((departement, product), (0, 0))
@@ -229,23 +271,71 @@ def stock_by_departement(f: DashboardFilters, *, today: date | None = None) -> l
 BANDS = ("none", "low", "medium", "high")
 
 
+class AtRiskRows(Sequence):
+    """The pharmacy-products at risk, out of stock first, then the fewest days left, then the
+    lowest stock: each row's dict is built when it is read. A region has thousands at risk in a
+    shortage and the page shows fifty (the CSV reads them all)."""
+
+    def __init__(self, records: list[tuple]):
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self):
+        return map(_at_risk_row, self._records)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_at_risk_row(record) for record in self._records[index]]
+        return _at_risk_row(self._records[index])
+
+
+def _at_risk_row(record: tuple) -> dict:
+    band, days_left, available, daily, pk, finess, name, commune, dep, lat, lng, product, on_hand, updated = (
+        record
+    )
+    return {
+        "pharmacy_id": pk,
+        "finess": finess,
+        "name": name,
+        "commune": commune,
+        "departement": dep,
+        "latitude": lat,
+        "longitude": lng,
+        "product": product,
+        "on_hand": on_hand,
+        "available": available,
+        "band": band,
+        "daily_rate": round(daily, 1),
+        "days_left": days_left,
+        "updated_at": _aware(datetime.fromisoformat(updated)) if updated else None,
+        "at_risk": True,
+    }
+
+
+def _at_risk_order(record: tuple):
+    band, days_left, available, _daily, _pk, _finess, name, *_rest = record
+    return (band != "none", days_left if days_left is not None else math.inf, available, name)
+
+
 @dataclass(frozen=True)
 class PharmacyStock:
     """Every active pharmacy of the filter with each product (or the chosen one), as the page
     shows them: how many pharmacy-products stand in each band, and the rows of those at risk."""
 
     bands: dict[str, int]
-    at_risk: list[dict]
+    at_risk: AtRiskRows
 
 
 def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> PharmacyStock:
-    """The band of every pharmacy and product of the filter, and the full row (level, band, days
-    left at its own rate) of those at risk, out of stock first.
+    """The band of every pharmacy and product of the filter, and the rows (level, band, days left
+    at its own rate) of those at risk.
 
     A pharmacy that never received a product counts as out of stock for it. Only the rows at
-    risk are built: a region has thousands of pharmacy-products, most of them well stocked (the
-    update time comes as text for the same reason: the driver's timestamp parsing was a third
-    of the page's Python time).
+    risk are kept, as tuples, and a row's dict is built when read (`AtRiskRows`); the update
+    time comes as text, parsed for those rows only: the driver's timestamp parsing of every
+    row was a third of the page's Python time.
     """
     today = today or timezone.localdate()
     first, last = _rate_weeks(today)
@@ -278,51 +368,23 @@ def pharmacy_stock(f: DashboardFilters, *, today: date | None = None) -> Pharmac
         )
         fetched = cursor.fetchall()
     bands = dict.fromkeys(BANDS, 0)
-    rows = []
+    records = []
     for available, sold_out, sold, *place in fetched:
         daily = sold / (7 * RATE_WEEKS)
         days_left = days_of_cover(available, daily)
         band = stock_band(available, sold_out)
         bands[band] += 1
-        if band not in ("none", "low") and (days_left is None or days_left >= ABOUT_TO_RUN_OUT_DAYS):
-            continue
-        pk, finess, name, commune, dep, lat, lng, product, on_hand, updated = place
-        rows.append(
-            {
-                "pharmacy_id": pk,
-                "finess": finess,
-                "name": name,
-                "commune": commune,
-                "departement": dep,
-                "latitude": lat,
-                "longitude": lng,
-                "product": product,
-                "on_hand": on_hand,
-                "available": available,
-                "band": band,
-                "daily_rate": round(daily, 1),
-                "days_left": days_left,
-                "updated_at": _aware(datetime.fromisoformat(updated)) if updated else None,
-                "at_risk": True,
-            }
-        )
-    # Out of stock first, then the fewest days left, then the lowest stock.
-    rows.sort(
-        key=lambda row: (
-            row["band"] != "none",
-            row["days_left"] if row["days_left"] is not None else float("inf"),
-            row["available"],
-            row["name"],
-        )
-    )
-    return PharmacyStock(bands=bands, at_risk=rows)
+        if band in ("none", "low") or (days_left is not None and days_left < ABOUT_TO_RUN_OUT_DAYS):
+            records.append((band, days_left, available, daily, *place))
+    records.sort(key=_at_risk_order)
+    return PharmacyStock(bands=bands, at_risk=AtRiskRows(records))
 
 
 def band_counts(stock: PharmacyStock) -> list[dict]:
     return [{"band": band, "count": stock.bands[band]} for band in BANDS]
 
 
-def at_risk_pharmacies(stock: PharmacyStock) -> list[dict]:
+def at_risk_pharmacies(stock: PharmacyStock) -> AtRiskRows:
     """Out of stock first, then the fewest days left, then the lowest stock."""
     return stock.at_risk
 
@@ -411,7 +473,7 @@ def _served_rows(f: DashboardFilters, *, month_columns: str, week_columns: str) 
     and distinct counts over it equal those over ServedWeek alone). Portable SQL."""
     conditions, scope = f.sql_conditions()
     where = " AND ".join(conditions)
-    refreshed_at = freshness()[WEEKLY]
+    refreshed_at = freshness(f)[WEEKLY]
     current_week = week_start_of(refreshed_at) if refreshed_at else None
     split = split_weeks(f.first_week, f.last_week, current_week=current_week)
     parts, params = [], []
@@ -514,7 +576,7 @@ def quota_use(f: DashboardFilters) -> list[dict]:
 
 
 def _epci_names(f: DashboardFilters) -> dict[str | None, str]:
-    return dict(_reporting(Epci).filter(region=f.region).values_list("code", "name"))
+    return region_reference(f).epci_names
 
 
 def coverage_by_epci(f: DashboardFilters) -> list[dict]:

@@ -57,12 +57,20 @@ def _invalid(request, form):
     return render(request, "dashboards/dashboard.html", context, status=400)
 
 
-def _choices(user, region):
+def _choices(user, region, *, filters=None):
+    """The filter form's choices; with the page's filters, from the reference its panels read."""
+    if filters is not None:
+        reference = selectors.region_reference(filters)
+        departements, epcis, products = reference.departements, reference.epcis, reference.active_products
+    else:
+        departements = Departement.objects.filter(region=region).order_by("code") if region else []
+        epcis = Epci.objects.filter(region=region).order_by("name").only("code", "name") if region else []
+        products = Product.objects.filter(is_active=True).order_by("name")
     return {
         "regions": Region.objects.order_by("name") if user.role == Role.ADMIN else [],
-        "departements": Departement.objects.filter(region=region).order_by("code") if region else [],
-        "epcis": Epci.objects.filter(region=region).order_by("name").only("code", "name") if region else [],
-        "products": Product.objects.filter(is_active=True).order_by("name"),
+        "departements": departements,
+        "epcis": epcis,
+        "products": products,
     }
 
 
@@ -72,8 +80,8 @@ def dashboard(request):
     form, filters = _filters_or_error(request)
     if filters is None:
         return _invalid(request, form)
-    context = {"form": form, "filters": filters, **_choices(request.user, filters.region)}
-    states = selectors.freshness()
+    context = {"form": form, "filters": filters, **_choices(request.user, filters.region, filters=filters)}
+    states = selectors.freshness(filters)
     stock = selectors.pharmacy_stock(filters)
     sections = []
     for slug in ORDER:

@@ -96,6 +96,41 @@ def test_days_of_cover_read_as_whole_days_less_than_one_day_or_more_than_ninety(
     ]
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_table_integers_are_grouped_as_django_groups_them_in_each_language(language):
+    """The tables' fast integer formatting reads exactly as `number_format` would."""
+    from django.utils import formats, translation
+
+    from dashboards.panels import Column
+    from dashboards.templatetags.dashboards_tags import cell
+
+    column = Column("n", "N")
+    with translation.override(language):
+        for value in (0, 7, 999, 1000, -1234, 1234567, 12.0):
+            expected = formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+            assert cell({"n": value}, column) == expected
+        assert cell({"n": None}, column) == "—"
+
+
+def test_rows_at_risk_read_the_same_by_index_slice_and_iteration():
+    """The at-risk rows are built when read (a page shows 50 of thousands): every way of
+    reading gives the same rows, update times aware whether the database gave an offset or not."""
+    from dashboards.selectors import AtRiskRows
+
+    place = ("Auch", "32", 43.64, 0.58, "Masque chirurgical")
+    records = [
+        ("none", None, 0, 0.0, 1, "320000011", "Pharmacie A", *place, 0, None),
+        ("low", 3, 12, 4.0, 2, "320000029", "Pharmacie B", *place, 12, "2026-11-30 08:00:00+00"),
+        ("low", 5, 20, 4.0, 3, "320000037", "Pharmacie C", *place, 20, "2026-11-30 08:00:00.5"),
+    ]
+    rows = AtRiskRows(records)
+    assert len(rows) == 3
+    assert list(rows) == rows[0:3] == [rows[0], rows[1], rows[2]]
+    assert rows[0]["updated_at"] is None and rows[0]["band"] == "none"
+    assert rows[1]["updated_at"].utcoffset().total_seconds() == 0 and rows[1]["daily_rate"] == 4.0
+    assert rows[2]["updated_at"].tzinfo is not None
+
+
 def test_stock_chart_names_each_departement_once_with_one_bar_per_product(ars_client):
     response = ars_client.get(URL)
     stock = response.context["sections"][0]
