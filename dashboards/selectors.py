@@ -575,8 +575,15 @@ def quota_use(f: DashboardFilters) -> list[dict]:
     return rows
 
 
-def _epci_names(f: DashboardFilters) -> dict[str | None, str]:
-    return region_reference(f).epci_names
+def _epci_names(f: DashboardFilters, codes) -> dict[str | None, str]:
+    """The names of these EPCIs: those of the region, and any other one a row mentions. An EPCI
+    can straddle two regions and be filed under the other (the Grand Avignon has Gard
+    communes): its professionals of this region are still counted here, under its name."""
+    names = region_reference(f).epci_names
+    missing = [code for code in codes if code and code not in names]
+    if missing:
+        names = {**names, **dict(_reporting(Epci).filter(code__in=missing).values_list("code", "name"))}
+    return names
 
 
 def coverage_by_epci(f: DashboardFilters) -> list[dict]:
@@ -588,7 +595,7 @@ def coverage_by_epci(f: DashboardFilters) -> list[dict]:
         .annotate(known=Sum("known"), referenced=Sum("referenced"))
     }
     served = served_summary(f).served_by_epci
-    names = _epci_names(f)
+    names = _epci_names(f, set(census) | set(served))
     rows = []
     for epci in set(census) | set(served):
         known = census.get(epci, {}).get("known") or 0

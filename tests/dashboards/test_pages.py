@@ -189,6 +189,21 @@ def test_coverage_counts_referenced_and_served_professionals_by_epci(ars_client)
     assert coverage[toulouse_epci]["coverage"] == 100.0
 
 
+def test_coverage_names_an_epci_filed_under_the_neighbouring_region(ars_client):
+    """The Grand Avignon has communes in the Gard and is filed under Provence-Alpes-Côte
+    d'Azur: the Gard's professionals in it are counted in Occitanie, under its name (the page
+    showed its SIREN code instead)."""
+    from territories.models import Epci, Region
+
+    epci = commune("32344").epci
+    neighbour, _ = Region.objects.get_or_create(code="93", defaults={"name": "Provence-Alpes-Côte d'Azur"})
+    Epci.objects.filter(pk=epci.pk).update(region=neighbour)
+    response = ars_client.get(URL)
+    coverage = {row["epci"]: row for row in response.context["sections"][6]["rows"]}
+    assert coverage[epci.pk]["epci_name"] == epci.name
+    assert coverage[epci.pk]["served"] == 2
+
+
 def test_access_to_care_uses_real_populations_and_flags_priority_zones(ars_client, zone_consultations):
     response = ars_client.get(URL, {"departement": "32"})
     access = {row["epci"]: row for row in response.context["sections"][7]["rows"]}
