@@ -131,6 +131,22 @@ def test_rows_at_risk_read_the_same_by_index_slice_and_iteration():
     assert rows[2]["updated_at"].tzinfo is not None
 
 
+def test_a_count_in_thousands_is_grouped_as_french_readers_write_it(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    from dashboards.panels import PANELS
+
+    section = {
+        "panel": PANELS["pharmacies"],
+        "rows": [],
+        "page": Paginator(range(1879), 50).page(1),
+        "csv_query": {"region": "76"},
+    }
+    html = render_to_string("dashboards/_panel.html", {"section": section}, request=rf.get(URL))
+    assert "1\xa0879 officines et produits" in html
+
+
 def test_stock_chart_names_each_departement_once_with_one_bar_per_product(ars_client):
     response = ars_client.get(URL)
     stock = response.context["sections"][0]
