@@ -55,9 +55,8 @@ def _unless_none(format_value):
     return lambda value: "—" if value is None else format_value(value)
 
 
-@register.simple_tag
 def cell(row, column):
-    """One table cell of a panel, formatted for French readers."""
+    """One table cell of a panel, formatted for French readers (what `panel_body` writes)."""
     return formatter_for(column)(row.get(column.key))
 
 

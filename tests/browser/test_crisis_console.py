@@ -13,6 +13,7 @@ from crisis.models import Acceptance, Acknowledgement, Activation
 from notifications import services as notifications
 from notifications.models import Delivery
 from tests.browser.helpers import DESKTOP, PHONE, page_width, signed_in_context
+from tests.crisis.conftest import available
 from tests.factories import professional_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,14 +107,7 @@ def test_without_javascript_the_link_shows_the_button_and_a_scanner_fetch_acknow
 def test_a_reinforcement_request_accepted_by_a_nurse(browser, live_server, cpts, viewport):
     nurse = professional_user(email="infirmiere.riscle@exemple.fr", insee_code=RISCLE, first_name="Claire")
     activation = services.activate(actor=cpts, level=3, track="amavi", summary="Accident collectif")
-    start = timezone.now()
-    services.declare_availability(
-        user=nurse,
-        activation_id=activation.pk,
-        starts_at=start,
-        ends_at=start + timedelta(hours=12),
-        commune=None,
-    )
+    start = available(nurse, activation).starts_at
     coordinator = signed_in_context(browser, live_server, cpts, viewport=viewport)
     page = coordinator.new_page()
     page.goto(f"/crise/{activation.pk}/renfort/")

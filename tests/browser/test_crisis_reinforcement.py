@@ -14,6 +14,7 @@ from crisis.models import Acceptance, ReinforcementRequest, RequestCall
 from distribution.models import CareSite, CareSiteKind
 from territories.models import Commune
 from tests.browser.helpers import DESKTOP, PHONE, page_width, signed_in_context
+from tests.crisis.conftest import available
 from tests.factories import professional_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,14 +43,7 @@ def test_a_site_manager_s_request_is_posted_once_and_a_nurse_accepts_it(browser,
         manager=manager,
     )
     activation = services.activate(actor=cpts, level=2, track="clim", summary="Canicule.")
-    start = timezone.now()
-    services.declare_availability(
-        user=nurse,
-        activation_id=activation.pk,
-        starts_at=start,
-        ends_at=start + timedelta(hours=12),
-        commune=None,
-    )
+    start = available(nurse, activation).starts_at
     begin = timezone.localtime(start + timedelta(hours=2))
     page = signed_in_context(browser, live_server, manager, viewport=viewport).new_page()
     page.goto(f"/mon-site/{site.pk}/statut/")

@@ -65,6 +65,18 @@ def window(hours_from_now: float = 1, length: float = 4):
     return start, start + timedelta(hours=length)
 
 
+def available(user, activation, *, commune=None, hours=(0, 12), skills="vaccination"):
+    start = timezone.now() + timedelta(hours=hours[0])
+    return services.declare_availability(
+        user=user,
+        activation_id=activation.pk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours[1]),
+        commune=commune,
+        skills=skills,
+    )
+
+
 @pytest.fixture
 def site_manager(occitanie):
     """The doctor named manager of the Riscle care site (any approved account may be one)."""

@@ -15,22 +15,23 @@ from notifications.models import Delivery, DeliveryKind
 from professionals.models import Profession
 from territories.models import Commune
 from territories.selectors import communes_within_km
-from tests.crisis.conftest import RISCLE, activate, window
+from tests.crisis.conftest import RISCLE, activate, available, window
 from tests.factories import professional_user
 
 pytestmark = pytest.mark.django_db
 
 
-def available(user, activation, *, commune=None, hours=(0, 12), skills="vaccination"):
-    start = timezone.now() + timedelta(hours=hours[0])
-    return services.declare_availability(
-        user=user,
-        activation_id=activation.pk,
-        starts_at=start,
-        ends_at=start + timedelta(hours=hours[1]),
-        commune=commune,
-        skills=skills,
-    )
+def request_form(start, end, *, key: str) -> dict:
+    """The coordinator's "Demander du renfort" form as a browser sends it."""
+    return {
+        "place": "Salle des fêtes",
+        "commune": "Riscle (32400)",
+        "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
+        "profession": "infirmier",
+        "needed": "1",
+        "idempotency_key": key,
+    }
 
 
 def post(actor, activation, **fields):
@@ -199,16 +200,7 @@ def test_pages_and_api_accept(cpts, riscle_nurse, toulouse_nurse, client):
     client.force_login(cpts)
     start, end = window(2, 3)
     response = client.post(
-        reverse("crisis:post_request", args=[activation.pk]),
-        {
-            "place": "Salle des fêtes",
-            "commune": "Riscle (32400)",
-            "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
-            "profession": "infirmier",
-            "needed": "1",
-            "idempotency_key": "cle-renfort-1",
-        },
+        reverse("crisis:post_request", args=[activation.pk]), request_form(start, end, key="cle-renfort-1")
     )
     assert response.status_code == 302
     request = ReinforcementRequest.objects.get()
@@ -280,15 +272,7 @@ def test_the_coordinator_s_form_sent_again_with_a_fresh_key_asks_before_posting_
     client.force_login(cpts)
     start, end = window(2, 3)
     url = reverse("crisis:post_request", args=[activation.pk])
-    form = {
-        "place": "Salle des fêtes",
-        "commune": "Riscle (32400)",
-        "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"),
-        "profession": "infirmier",
-        "needed": "1",
-        "idempotency_key": "cle-renfort-a",
-    }
+    form = request_form(start, end, key="cle-renfort-a")
     assert client.post(url, form).status_code == 302
     again = client.post(url, {**form, "idempotency_key": "cle-renfort-b"})
     assert again.status_code == 409 and ReinforcementRequest.objects.count() == 1

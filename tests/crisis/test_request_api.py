@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from crisis.models import ReinforcementRequest, RequestCall
-from tests.crisis.conftest import RISCLE, activate, window
-from tests.crisis.test_reinforcement import available
+from tests.crisis.conftest import RISCLE, activate, available, window
 
 pytestmark = pytest.mark.django_db
 

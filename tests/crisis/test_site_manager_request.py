@@ -11,8 +11,7 @@ from crisis import services
 from crisis.models import Decision, ReinforcementRequest, RequestCall
 from gomask.errors import Conflict, NotAllowed, NotFound
 from professionals.models import Profession
-from tests.crisis.conftest import RISCLE, TOULOUSE, activate, window
-from tests.crisis.test_reinforcement import available
+from tests.crisis.conftest import RISCLE, TOULOUSE, activate, available, window
 from tests.factories import UserFactory, professional_user
 from tests.referrals.conftest import make_site
 
