@@ -291,7 +291,7 @@ def waiting_room_page(request):
             {
                 "place": found,
                 "refresh": refresh,
-                "minutes": max(1, round(found.wait_seconds / 60)),
+                "minutes": round(found.wait_seconds / 60),  # 0: "moins d'une minute"
                 "message": waiting_room.waiting_message(found.position),
                 "target": target,
             },

@@ -262,6 +262,25 @@ def test_the_booking_page_sends_to_the_waiting_room_which_shows_the_position(cli
     assert page["Cache-Control"] == "no-store"
 
 
+def test_the_waiting_room_says_a_wait_of_seconds_is_less_than_a_minute(client, room, slots):
+    room.WAITING_ROOM_RATE = 1
+    for _ in range(3):  # three people ahead, about 4 s at one a second
+        waiting_room.place(now=time.time())
+    book_url = reverse("consultations:book", args=[slots[0].pk])
+    html = client.get(client.get(book_url)["Location"]).content.decode()
+    assert "Votre position : 4" in html
+    assert "moins d'une minute" in html and "environ 1 minute" not in html
+
+
+def test_a_wait_of_minutes_is_said_in_minutes(client, room, slots):
+    room.WAITING_ROOM_RATE = 1
+    for _ in range(179):
+        waiting_room.place(now=time.time())
+    book_url = reverse("consultations:book", args=[slots[0].pk])
+    html = client.get(client.get(book_url)["Location"]).content.decode()
+    assert "environ 3 minutes" in html
+
+
 def test_once_admitted_the_waiting_room_leads_back_to_the_booking_page(client, room, slots):
     room.WAITING_ROOM_RATE = 1000
     book_url = reverse("consultations:book", args=[slots[0].pk])
