@@ -783,12 +783,16 @@ def letters(number: int) -> str:
 # bookings by name, phone and e-mail): names from RUN, phones and e-mails from RUN_DIGITS.
 RUN_NUMBER = secrets.randbelow(26**4)
 RUN = letters(RUN_NUMBER)
-RUN_DIGITS = f"{secrets.randbelow(10**4):04d}"
+RUN_DIGITS = f"{secrets.randbelow(10**3):03d}"
 
 
 def patient_phone(index: int) -> str:
-    """A mobile number of this run: 07 <run digits> <index on 4 digits>."""
-    return f"07 {RUN_DIGITS[:2]} {RUN_DIGITS[2:]} {index // 100 % 100:02d} {index % 100:02d}"
+    """A mobile number of this run: 078 <run digits> <index on 4 digits>.
+
+    078 because French mobiles are 06 and 073 to 079 only, and 06 has unassigned blocks
+    (063 9…, 069…): a random "07 0…" or "06 39…" is refused as no number at all.
+    """
+    return f"07 8{RUN_DIGITS[0]} {RUN_DIGITS[1:]} {index // 100 % 100:02d} {index % 100:02d}"
 
 
 def time_now():
