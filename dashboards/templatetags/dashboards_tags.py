@@ -1,9 +1,11 @@
+from html import escape
+
 from django import template
-from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils import formats, numberformat, timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from dashboards.panels import BAND_LABELS
 from dashboards.selectors import COVER_SHOWN_UP_TO_DAYS
@@ -14,30 +16,33 @@ register = template.Library()
 def formatter_for(column):
     """How a cell of this column reads for French readers: a function of the value.
 
-    Chosen once per column (a table has thousands of cells): integers are grouped with the
-    active language's separator, read once here, as `number_format` would group them."""
+    Chosen once per column (a table has thousands of cells): the active language's separators
+    are read once here, and the numbers formatted as `number_format` formats them."""
     kind = column.kind
     if kind == "band":
         return lambda value: format_html(
             '<span class="stock-band-{}">{}</span>', value, BAND_LABELS.get(value, value)
         )
     if kind == "int":
+        number = _number_format(0, force_grouping=True)
         separator = formats.get_format("THOUSAND_SEPARATOR")
         if formats.get_format("NUMBER_GROUPING") == 3:
 
             def grouped(value):
-                return f"{value:,}".replace(",", separator) if isinstance(value, int) else _number(value, 0)
+                return f"{value:,}".replace(",", separator) if isinstance(value, int) else number(value)
 
             return _unless_none(grouped)
-        return _unless_none(lambda value: _number(value, 0))
+        return _unless_none(number)
     if kind == "bool":
-        return _unless_none(lambda value: _("oui") if value else _("non"))
+        yes, no = _("oui"), _("non")
+        return _unless_none(lambda value: yes if value else no)
     if kind == "percent":
-        return _unless_none(lambda value: f"{formats.number_format(value, 1, use_l10n=True)} %")
+        number = _number_format(1)
+        return _unless_none(lambda value: f"{number(value)} %")
     if kind == "days":
-        return _unless_none(days_text)
+        return _unless_none(_remembered(days_text))
     if kind == "decimal":
-        return _unless_none(lambda value: formats.number_format(value, 1, use_l10n=True))
+        return _unless_none(_number_format(1))
     if kind == "date":
         return _unless_none(lambda value: formats.date_format(value, "SHORT_DATE_FORMAT"))
     if kind == "datetime":
@@ -47,8 +52,29 @@ def formatter_for(column):
     return _unless_none(lambda value: value)
 
 
-def _number(value, digits: int) -> str:
-    return formats.number_format(value, digits, use_l10n=True, force_grouping=True)
+def _number_format(digits: int, *, force_grouping: bool = False):
+    """`formats.number_format(value, digits, use_l10n=True)` as a function of the value, the
+    language's separators and grouping looked up once rather than for every cell."""
+    language = get_language()
+    decimal, grouping, thousands = (
+        formats.get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+    return lambda value: numberformat.format(
+        value, decimal, digits, grouping, thousands, force_grouping=force_grouping, use_l10n=True
+    )
+
+
+def _remembered(format_value):
+    """format_value, each distinct value formatted once (days of cover repeat down a table)."""
+    texts = {}
+
+    def remembered(value):
+        if value not in texts:
+            texts[value] = format_value(value)
+        return texts[value]
+
+    return remembered
 
 
 def _unless_none(format_value):
@@ -60,6 +86,21 @@ def cell(row, column):
     return formatter_for(column)(row.get(column.key))
 
 
+def _html_of(column):
+    """A cell of this column as escaped HTML: its text, or for a band its coloured label.
+
+    The standard library's `escape`, which Django's applies too, without the checks for lazy
+    and already-safe values that Django's makes on each of a page's thousands of cells."""
+    if column.kind == "band":
+        spans = {
+            band: f'<span class="stock-band-{band}">{escape(str(label))}</span>'
+            for band, label in BAND_LABELS.items()
+        }
+        return lambda value: spans.get(value) or escape(str(_unless_none(str)(value)))
+    text = formatter_for(column)
+    return lambda value: escape(str(text(value)))
+
+
 @register.simple_tag
 def panel_body(panel, rows):
     """The rows of a panel's table: a header cell for the first column, a data cell (with its
@@ -67,24 +108,39 @@ def panel_body(panel, rows):
 
     Built here rather than by template loops: a regional page shows a few thousand cells, and
     the template engine spent more time on them than the database on the figures. Every cell
-    is formatted as `cell` formats it and escaped as the template would."""
+    reads as `cell` formats it, escaped."""
     if not rows:
         return format_html(
             '<tr><td colspan="{}">{}</td></tr>', len(panel.columns), _("Aucune donnée pour ces filtres.")
         )
     first, *others = panel.columns
-    first_text = formatter_for(first)
-    cells = [(conditional_escape(column.key), formatter_for(column), column.key) for column in others]
+    first_html, first_key = _html_of(first), first.key
+    cells = [(escape(column.key), _html_of(column), column.key) for column in others]
     lines = []
     for row in rows:
-        parts = [f'<th scope="row">{conditional_escape(first_text(row.get(first.key)))}</th>']
+        parts = [f'<th scope="row">{first_html(row.get(first_key))}</th>']
         parts += [
-            f'<td data-key="{escaped_key}">{conditional_escape(text(row.get(key)))}</td>'
-            for escaped_key, text, key in cells
+            f'<td data-key="{escaped_key}">{html_of(row.get(key))}</td>'
+            for escaped_key, html_of, key in cells
         ]
         opening = '<tr class="priority-zone">' if row.get("priority_zone") else "<tr>"
         lines.append(opening + "".join(parts) + "</tr>")
     return mark_safe("\n".join(lines))  # noqa: S308 (every value escaped above)
+
+
+@register.simple_tag
+def filter_options(items, chosen, with_code=False):
+    """The <option>s of a filter's <select>, `chosen` selected: territories or products (a
+    `code` and a `name`), labelled "31 — Haute-Garonne" `with_code`. Built here for the same
+    reason as `panel_body`: a region has up to 160 EPCIs, a template loop per option."""
+    chosen_code = getattr(chosen, "code", None)
+    lines = []
+    for item in items:
+        code = escape(str(item.code))
+        label = f"{code} — {escape(item.name)}" if with_code else escape(item.name)
+        selected = " selected" if item.code == chosen_code else ""
+        lines.append(f'<option value="{code}"{selected}>{label}</option>')
+    return mark_safe("".join(lines))  # noqa: S308 (every value escaped above)
 
 
 def days_text(days: int) -> str:

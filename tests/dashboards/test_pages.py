@@ -97,8 +97,8 @@ def test_days_of_cover_read_as_whole_days_less_than_one_day_or_more_than_ninety(
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_table_integers_are_grouped_as_django_groups_them_in_each_language(language):
-    """The tables' fast integer formatting reads exactly as `number_format` would."""
+def test_table_numbers_read_as_django_formats_them_in_each_language(language):
+    """The tables' fast number formatting reads exactly as `number_format` would."""
     from django.utils import formats, translation
 
     from dashboards.panels import Column
@@ -110,6 +110,10 @@ def test_table_integers_are_grouped_as_django_groups_them_in_each_language(langu
             expected = formats.number_format(value, 0, use_l10n=True, force_grouping=True)
             assert cell({"n": value}, column) == expected
         assert cell({"n": None}, column) == "—"
+        for kind, suffix in (("decimal", ""), ("percent", " %")):
+            column = Column("x", "X", kind)
+            for value in (0, 0.5, 7.3, 999.9, 1234.5, -12.25, 100.0, 1234567.8):
+                assert cell({"x": value}, column) == formats.number_format(value, 1, use_l10n=True) + suffix
 
 
 def test_rows_at_risk_read_the_same_by_index_slice_and_iteration():
