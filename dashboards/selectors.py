@@ -11,17 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations.models import (
     ACTIVE_BOOKING_STATUSES,
-    Booking,
     BookingStatus,
     MissionStatus,
-    PriorityZone,
-    Slot,
 )
 from dashboards.models import DispensationWeek, ProfessionalCensus, RollupState
 from dashboards.services import CENSUS, WEEKLY, split_weeks, week_bounds, week_start_of
@@ -29,7 +26,7 @@ from distribution.models import CareSiteKind, Dispensation, Shipment
 from gomask.db_routing import reporting_alias, reporting_connection
 from pharmacies.selectors import stock_band
 from professionals.models import Profession
-from territories.models import Commune, Departement, Epci, Region
+from territories.models import Departement, Epci, Region
 
 
 def _reporting(model):
@@ -101,6 +98,19 @@ class DashboardFilters:
                 conditions.append(f"{column} = %s")
                 params.append(chosen.pk)
         return conditions, params
+
+    def epci_scope(self, column: str) -> tuple[str, list]:
+        """The region's EPCIs a panel over whole EPCIs shows, as an SQL condition on `column`
+        (an EPCI code): the chosen EPCI, else those with a commune in the chosen département,
+        else all (the caller keeps to the region)."""
+        if self.epci:
+            return f"{column} = %s", [self.epci.pk]
+        if self.departement:
+            return (
+                f"{column} IN (SELECT epci_id FROM territories_commune WHERE departement_id = %s)",
+                [self.departement.pk],
+            )
+        return "1 = 1", []
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -614,42 +624,44 @@ def coverage_by_epci(f: DashboardFilters) -> list[dict]:
     return rows
 
 
+# Whole EPCIs with their professionals, doctors and whether they are an active priority zone.
+# Portable SQL (also SQLite); the census is summed over the EPCI, whatever its region.
+_ACCESS_SQL = """
+SELECT e.code, e.name, e.population, coalesce(c.known, 0), coalesce(c.doctors, 0),
+       EXISTS (SELECT 1 FROM consultations_priorityzone z WHERE z.epci_id = e.code AND z.is_active = %s)
+FROM territories_epci e
+LEFT JOIN (
+    SELECT epci_id, sum(known) AS known, sum(CASE WHEN profession = %s THEN known ELSE 0 END) AS doctors
+    FROM dashboards_professionalcensus
+    WHERE epci_id IN (SELECT code FROM territories_epci WHERE region_id = %s)
+    GROUP BY epci_id
+) c ON c.epci_id = e.code
+WHERE e.region_id = %s AND {scope}
+ORDER BY e.name
+"""
+
+
 def access_to_care(f: DashboardFilters) -> list[dict]:
     """Professionals (and doctors) per 10,000 inhabitants per EPCI; priority zones flagged.
 
     Whole EPCIs: a département filter keeps the EPCIs with a commune in it, counted entirely,
     so that professionals and population cover the same territory.
     """
-    epcis = _reporting(Epci).filter(region=f.region)
-    if f.epci:
-        epcis = epcis.filter(pk=f.epci.pk)
-    elif f.departement:
-        epcis = epcis.filter(
-            pk__in=_reporting(Commune).filter(departement=f.departement).values("epci").distinct()
-        )
-    census = {
-        row["epci"]: row
-        for row in _reporting(ProfessionalCensus)
-        .filter(epci__in=epcis)
-        .values("epci")
-        .annotate(total=Sum("known"), doctors=Sum("known", filter=Q(profession=Profession.MEDECIN)))
-    }
-    zones = _reporting(PriorityZone).filter(is_active=True, epci__in=epcis)
-    zones = set(zones.values_list("epci_id", flat=True))
+    scope, scope_params = f.epci_scope("e.code")
+    params = [True, Profession.MEDECIN, f.region.pk, f.region.pk, *scope_params]
     rows = []
-    for code, name, population in epcis.order_by("name").values_list("code", "name", "population"):
-        known = census.get(code, {}).get("total") or 0
-        doctors = census.get(code, {}).get("doctors") or 0
+    fetched = _fetch(_ACCESS_SQL.format(scope=scope), params)
+    for code, name, population, known, doctors, priority_zone in fetched:
         rows.append(
             {
                 "epci": code,
                 "epci_name": name,
                 "population": population,
-                "professionals": known,
+                "professionals": int(known),
                 "per_10000": _ratio(known, population, scale=10_000),
-                "doctors": doctors,
+                "doctors": int(doctors),
                 "doctors_per_10000": _ratio(doctors, population, scale=10_000),
-                "priority_zone": code in zones,
+                "priority_zone": bool(priority_zone),
             }
         )
     return rows
@@ -658,63 +670,66 @@ def access_to_care(f: DashboardFilters) -> list[dict]:
 # --- Solidarity consultations ------------------------------------------------------------------
 
 
+# Per priority zone of the region: the published slots of the period, and its bookings by
+# outcome. Portable SQL (also SQLite); bookings are read for the region's zones only.
+_CONSULTATIONS_SQL = """
+SELECT e.name, z.epci_id, z.is_active,
+       (SELECT count(*) FROM consultations_slot sl
+        JOIN consultations_mission m ON m.id = sl.mission_id
+        JOIN consultations_site si ON si.id = m.site_id
+        WHERE si.zone_id = z.id AND m.status = %s AND sl.starts_at >= %s AND sl.starts_at < %s),
+       coalesce(b.booked, 0), coalesce(b.attended, 0), coalesce(b.no_show, 0),
+       coalesce(b.without_doctor, 0), coalesce(b.new_doctor, 0)
+FROM consultations_priorityzone z
+JOIN territories_epci e ON e.code = z.epci_id
+LEFT JOIN (
+    SELECT si.zone_id, count(*) AS booked,
+           sum(CASE WHEN bk.status = %s THEN 1 ELSE 0 END) AS attended,
+           sum(CASE WHEN bk.status = %s THEN 1 ELSE 0 END) AS no_show,
+           sum(CASE WHEN bk.has_regular_doctor = %s THEN 1 ELSE 0 END) AS without_doctor,
+           sum(CASE WHEN bk.became_regular_doctor = %s THEN 1 ELSE 0 END) AS new_doctor
+    FROM consultations_booking bk
+    JOIN consultations_slot sl ON sl.id = bk.slot_id
+    JOIN consultations_mission m ON m.id = sl.mission_id
+    JOIN consultations_site si ON si.id = m.site_id
+    WHERE bk.status IN ({statuses}) AND sl.starts_at >= %s AND sl.starts_at < %s
+      AND si.zone_id IN (SELECT id FROM consultations_priorityzone WHERE region_id = %s)
+    GROUP BY si.zone_id
+) b ON b.zone_id = z.id
+WHERE z.region_id = %s AND {scope}
+ORDER BY e.name
+"""
+
+
 def consultations_by_zone(f: DashboardFilters) -> list[dict]:
     """Per priority zone over the period: slots offered, booked, attended, no-shows, doctors found."""
-    zones = _reporting(PriorityZone).filter(region=f.region).select_related("epci")
-    if f.epci:
-        zones = zones.filter(epci=f.epci)
-    elif f.departement:
-        zones = zones.filter(
-            epci__in=_reporting(Commune).filter(departement=f.departement).values("epci").distinct()
-        )
-    zones = list(zones.order_by("epci__name"))
-    start, end = f.moment_range
-    offered = dict(
-        _reporting(Slot)
-        .filter(
-            mission__site__zone__in=zones,
-            mission__status=MissionStatus.PUBLISHED,
-            starts_at__gte=start,
-            starts_at__lt=end,
-        )
-        .values("mission__site__zone")
-        .annotate(n=Count("id"))
-        .values_list("mission__site__zone", "n")
-    )
-    bookings = {
-        row["slot__mission__site__zone"]: row
-        for row in _reporting(Booking)
-        .filter(
-            slot__mission__site__zone__in=zones,
-            slot__starts_at__gte=start,
-            slot__starts_at__lt=end,
-            status__in=ACTIVE_BOOKING_STATUSES,
-        )
-        .values("slot__mission__site__zone")
-        .annotate(
-            booked=Count("id"),
-            attended=Count("id", filter=Q(status=BookingStatus.ATTENDED)),
-            no_show=Count("id", filter=Q(status=BookingStatus.NO_SHOW)),
-            without_doctor=Count("id", filter=Q(has_regular_doctor=False)),
-            new_doctor=Count("id", filter=Q(became_regular_doctor=True)),
-        )
-    }
+    connection = reporting_connection()
+    start, end = (connection.ops.adapt_datetimefield_value(moment) for moment in f.moment_range)
+    scope, scope_params = f.epci_scope("z.epci_id")
+    statuses = list(ACTIVE_BOOKING_STATUSES)
+    params = [
+        MissionStatus.PUBLISHED, start, end,
+        BookingStatus.ATTENDED, BookingStatus.NO_SHOW, False, True,
+        *statuses, start, end, f.region.pk,
+        f.region.pk, *scope_params,
+    ]  # fmt: skip
+    sql = _CONSULTATIONS_SQL.format(statuses=", ".join(["%s"] * len(statuses)), scope=scope)
     rows = []
-    for zone in zones:
-        counts = bookings.get(zone.pk, {})
-        booked = counts.get("booked", 0)
+    for name, epci, active, offered, booked, attended, no_show, without_doctor, new_doctor in _fetch(
+        sql, params
+    ):
         rows.append(
             {
-                "zone": zone.epci.name,
-                "epci": zone.epci_id,
-                "active": zone.is_active,
-                "offered": offered.get(zone.pk, 0),
-                "booked": booked,
-                "attended": counts.get("attended", 0),
-                "no_show": counts.get("no_show", 0),
-                "without_doctor": counts.get("without_doctor", 0),
-                "without_doctor_share": _ratio(counts.get("without_doctor", 0), booked),
-                "new_doctor": counts.get("new_doctor", 0),
+                "zone": name,
+                "epci": epci,
+                "active": bool(active),
+                "offered": int(offered),
+                "booked": int(booked),
+                "attended": int(attended),
+                "no_show": int(no_show),
+                "without_doctor": int(without_doctor),
+                "without_doctor_share": _ratio(without_doctor, booked),
+                "new_doctor": int(new_doctor),
             }
         )
     return rows

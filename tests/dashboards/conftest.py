@@ -9,27 +9,17 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.models import Role
-from consultations.models import (
-    Booking,
-    BookingStatus,
-    Mission,
-    MissionStatus,
-    PriorityZone,
-    Site,
-    Slot,
-    Volunteer,
-)
 from dashboards.services import week_start_of
 from distribution import services as distribution
 from distribution.quotas import ensure_default_quota_policies
 from gomask.clock import PARIS
 from pharmacies import services as pharmacies
 from professionals.models import Profession, Referencing
+from tests.dashboards import portable
 from tests.factories import (
     PharmacyFactory,
     ProfessionalFactory,
     UserFactory,
-    commune,
     enrol_totp,
     pharmacist_of,
 )
@@ -150,46 +140,4 @@ def other_roles(occitanie):
 def zone_consultations(occitanie, ars_occitanie):
     """A priority zone (Riscle's EPCI) with 4 published slots this week: 3 booked (1 attended and
     found a médecin traitant, 1 no-show, 1 booked), 2 of them by patients without a médecin traitant."""
-    riscle = commune(RISCLE)
-    zone = PriorityZone.objects.create(epci=riscle.epci, region_id="76", designated_at=timezone.localdate())
-    site = Site.objects.create(
-        name="Cabinet médical de Riscle",
-        kind="cabinet",
-        zone=zone,
-        address="1 rue du Stade",
-        commune=riscle,
-        latitude=riscle.latitude,
-        longitude=riscle.longitude,
-    )
-    doctor = ProfessionalFactory(insee_code=TOULOUSE, profession=Profession.MEDECIN)
-    volunteer = Volunteer.objects.create(professional=doctor)
-    today = timezone.localdate()
-    now = timezone.now()
-    mission = Mission.objects.create(
-        volunteer=volunteer,
-        site=site,
-        start_date=today,
-        end_date=today,
-        status=MissionStatus.PUBLISHED,
-        created_by=ars_occitanie,
-        published_at=now,
-        priority_until=now,
-    )
-    monday = datetime.combine(week_start_of(now), time(9), tzinfo=PARIS)
-    slots = [
-        Slot.objects.create(
-            mission=mission,
-            starts_at=monday + timedelta(minutes=20 * i),
-            ends_at=monday + timedelta(minutes=20 * (i + 1)),
-        )
-        for i in range(4)
-    ]
-    Booking.objects.create(
-        slot=slots[0], status=BookingStatus.ATTENDED, has_regular_doctor=False, became_regular_doctor=True
-    )
-    Booking.objects.create(slot=slots[1], status=BookingStatus.NO_SHOW, has_regular_doctor=False)
-    Booking.objects.create(slot=slots[2], status=BookingStatus.BOOKED, has_regular_doctor=True)
-    Booking.objects.create(
-        slot=slots[3], status=BookingStatus.CANCELLED, cancelled_at=now, has_regular_doctor=False
-    )
-    return zone
+    return portable.consultations_in_zone(created_by=ars_occitanie, now=timezone.now())

@@ -20,6 +20,7 @@ UNPORTABLE_KEYS = {"pharmacy_id"}
 def build_scenario(now: datetime) -> None:
     """Riscle (32) and Toulouse (31) pharmacies with arrivals and handovers this week and last
     week, one in Auch (32) sold out, then the roll-ups refreshed."""
+    from accounts.models import Role, User
     from dashboards.services import refresh_rollups
     from distribution import services as distribution
     from distribution.quotas import ensure_default_quota_policies
@@ -76,7 +77,71 @@ def build_scenario(now: datetime) -> None:
             identity_checked=True,
             now=when,
         )
+    agent = User.objects.create(email="ars@portable.example", role=Role.ARS_STAFF, region_id="76")
+    consultations_in_zone(created_by=agent, now=now)
     refresh_rollups(now=now)
+
+
+def consultations_in_zone(*, created_by, now: datetime):
+    """A priority zone (Riscle's EPCI) with 4 published slots this week: 3 booked (1 attended and
+    found a médecin traitant, 1 no-show, 1 booked) and 1 cancelled; 3 of the 4 patients have no
+    médecin traitant."""
+    from consultations.models import (
+        Booking,
+        BookingStatus,
+        Mission,
+        MissionStatus,
+        PriorityZone,
+        Site,
+        Slot,
+        Volunteer,
+    )
+    from gomask.clock import PARIS
+    from gomask.clock import week_start as week_start_of
+    from professionals.models import Profession
+    from tests.factories import ProfessionalFactory, commune
+
+    riscle = commune("32344")
+    today = now.astimezone(PARIS).date()
+    zone = PriorityZone.objects.create(epci=riscle.epci, region_id="76", designated_at=today)
+    site = Site.objects.create(
+        name="Cabinet médical de Riscle",
+        kind="cabinet",
+        zone=zone,
+        address="1 rue du Stade",
+        commune=riscle,
+        latitude=riscle.latitude,
+        longitude=riscle.longitude,
+    )
+    doctor = ProfessionalFactory(insee_code="31555", profession=Profession.MEDECIN)
+    mission = Mission.objects.create(
+        volunteer=Volunteer.objects.create(professional=doctor),
+        site=site,
+        start_date=today,
+        end_date=today,
+        status=MissionStatus.PUBLISHED,
+        created_by=created_by,
+        published_at=now,
+        priority_until=now,
+    )
+    monday = datetime.combine(week_start_of(now), time(9), tzinfo=PARIS)
+    slots = [
+        Slot.objects.create(
+            mission=mission,
+            starts_at=monday + timedelta(minutes=20 * i),
+            ends_at=monday + timedelta(minutes=20 * (i + 1)),
+        )
+        for i in range(4)
+    ]
+    Booking.objects.create(
+        slot=slots[0], status=BookingStatus.ATTENDED, has_regular_doctor=False, became_regular_doctor=True
+    )
+    Booking.objects.create(slot=slots[1], status=BookingStatus.NO_SHOW, has_regular_doctor=False)
+    Booking.objects.create(slot=slots[2], status=BookingStatus.BOOKED, has_regular_doctor=True)
+    Booking.objects.create(
+        slot=slots[3], status=BookingStatus.CANCELLED, cancelled_at=now, has_regular_doctor=False
+    )
+    return zone
 
 
 def _portable(value):

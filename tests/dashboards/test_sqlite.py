@@ -54,6 +54,11 @@ def test_every_dashboard_figure_and_date_is_the_same_on_sqlite_and_postgresql(oc
     # And the scenario does exercise the timestamps read by raw SQL.
     stamps = [row["updated_at"] for row in on_postgresql['{"departement": "32"}']["pharmacies"]]
     assert "aware" in stamps and "naive" not in stamps
+    # And the priority zone's consultations and access figures, read by raw SQL too.
+    (zone,) = on_postgresql["{}"]["consultations"]
+    figures = ("offered", "booked", "attended", "no_show", "without_doctor", "new_doctor", "active")
+    assert [zone[key] for key in figures] == [4, 3, 1, 1, 2, 1, 1]
+    assert [row["epci"] for row in on_postgresql["{}"]["access"] if row["priority_zone"]] == [zone["epci"]]
 
 
 def test_a_timestamp_read_by_raw_sql_without_offset_is_utc():
