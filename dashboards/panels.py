@@ -6,9 +6,10 @@ here, so they cannot disagree.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import selectors
@@ -286,3 +287,17 @@ def _grouped_chart_data(panel: Panel, rows: list[dict], label) -> dict:
 def freshness_of(panel: Panel, states: dict):
     """None for live panels (the page says "en temps réel"), else the roll-up's refresh time."""
     return None if panel.source == LIVE else states.get(panel.source)
+
+
+def freshness_text(panel: Panel, states: dict, now: datetime) -> str:
+    """The line under a panel's title: when its roll-up was last refreshed, or that its figures
+    are live (read at `now`), or that the first refresh has not run yet."""
+    moment_format = pgettext("date format", "d/m/Y à H:i")
+    refreshed = freshness_of(panel, states)
+    if refreshed:
+        moment = formats.date_format(timezone.localtime(refreshed), moment_format)
+        return gettext("Données arrêtées au %(moment)s") % {"moment": moment}
+    if panel.source == LIVE:
+        moment = formats.date_format(timezone.localtime(now), moment_format)
+        return gettext("Données en temps réel (au %(moment)s)") % {"moment": moment}
+    return gettext("Données pas encore agrégées : le premier calcul est en cours.")

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -141,22 +142,29 @@ def freshness(f: "DashboardFilters | None" = None) -> dict[str, datetime | None]
     return result
 
 
+class Place(NamedTuple):
+    """A département or an EPCI as the page names it."""
+
+    code: str
+    name: str
+
+
 @dataclass(frozen=True)
 class RegionReference:
     """The region's départements and EPCIs and the products, as the page's filters and panels
     name them: read once per page (they were read three times)."""
 
-    departements: list  # territories.Departement (code, name), by code
-    epcis: list  # territories.Epci (code, name), by name
+    departements: list[Place]  # by code
+    epcis: list[Place]  # by name
     products: list  # pharmacies.Product, by name
 
     @property
     def departement_names(self) -> dict[str, str]:
-        return {departement.code: departement.name for departement in self.departements}
+        return dict(self.departements)
 
     @property
     def epci_names(self) -> dict[str, str]:
-        return {epci.code: epci.name for epci in self.epcis}
+        return dict(self.epcis)
 
     @property
     def active_products(self) -> list:
@@ -167,11 +175,13 @@ def region_reference(f: DashboardFilters) -> RegionReference:
     if "reference" not in f.memo:
         from pharmacies.models import Product
 
+        def places(model, order):
+            rows = _reporting(model).filter(region=f.region).order_by(order).values_list("code", "name")
+            return [Place(*row) for row in rows]
+
         f.memo["reference"] = RegionReference(
-            departements=list(
-                _reporting(Departement).filter(region=f.region).order_by("code").only("code", "name")
-            ),
-            epcis=list(_reporting(Epci).filter(region=f.region).order_by("name").only("code", "name")),
+            departements=places(Departement, "code"),
+            epcis=places(Epci, "name"),
             products=list(_reporting(Product).order_by("name")),
         )
     return f.memo["reference"]

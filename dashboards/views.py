@@ -1,12 +1,14 @@
 """Regional dashboard pages and their CSV exports. Thin: filters -> selectors -> template/CSV."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -83,16 +85,21 @@ def dashboard(request):
     context = {"form": form, "filters": filters, **_choices(request.user, filters.region, filters=filters)}
     states = selectors.freshness(filters)
     stock = selectors.pharmacy_stock(filters)
+    now = timezone.now()
+    query = urlencode(filters.as_query())
+    freshness_texts = {}  # one per source: the panels of a source say the same
     sections = []
     for slug in ORDER:
         panel = panel_registry.PANELS[slug]
         rows = panel_registry.panel_rows(slug, filters, stock=stock)
+        if panel.source not in freshness_texts:
+            freshness_texts[panel.source] = panel_registry.freshness_text(panel, states, now)
         section = {
             "panel": panel,
             "rows": rows,
-            "freshness": panel_registry.freshness_of(panel, states),
+            "freshness": freshness_texts[panel.source],
             "chart": panel_registry.chart_data(panel, rows),
-            "csv_query": filters.as_query(),
+            "csv_url": f"{reverse('dashboards:panel_csv', args=[slug])}?{query}",
         }
         if slug == "pharmacies":
             page = Paginator(rows, AT_RISK_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -115,7 +122,6 @@ def dashboard(request):
     context.update(
         {
             "sections": sections,
-            "now": timezone.now(),
             "band_labels": panel_registry.BAND_LABELS,
             "map_tile_url": settings.MAP_TILE_URL,
             "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -102,6 +102,12 @@ def _html_of(column):
 
 
 @register.simple_tag
+def panel_head(panel):
+    """The header cells of a panel's table, one per column."""
+    return mark_safe("".join(f'<th scope="col">{escape(str(column.label))}</th>' for column in panel.columns))  # noqa: S308
+
+
+@register.simple_tag
 def panel_body(panel, rows):
     """The rows of a panel's table: a header cell for the first column, a data cell (with its
     key) for the others, priority zones marked.
@@ -150,10 +156,3 @@ def days_text(days: int) -> str:
     if days < 1:
         return _("moins d'un jour")
     return ngettext("%(days)d jour", "%(days)d jours", days) % {"days": days}
-
-
-@register.filter
-def urlencode_query(query: dict) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(query)

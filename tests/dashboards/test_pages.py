@@ -145,7 +145,7 @@ def test_a_count_in_thousands_is_grouped_as_french_readers_write_it(rf):
         "panel": PANELS["pharmacies"],
         "rows": [],
         "page": Paginator(range(1879), 50).page(1),
-        "csv_query": {"region": "76"},
+        "csv_url": "/ars/tableau-de-bord/export/pharmacies.csv?region=76",
     }
     html = render_to_string("dashboards/_panel.html", {"section": section}, request=rf.get(URL))
     assert "1\xa0879 officines et produits" in html
