@@ -16,7 +16,8 @@ their own département. Then it refreshes the roll-ups, and measures:
   tables for the same figures (what the roll-ups avoid);
 - the per-professional export of one region's month, streamed: rows, seconds, peak Python
   memory (tracemalloc) and the process's peak RSS.
-Target: page p95 < 500 ms, for the default four weeks and for any period up to a year.
+Target: page p95 < 500 ms, for the default four weeks and for any period up to a year, and the
+regional page within 1.5x the p95 of its raw SQL.
 """
 
 import os
@@ -316,9 +317,9 @@ def ars_user():
     return user
 
 
-def measure_page(client, path: str, *, runs: int, label: str) -> bool:
+def measure_page(client, path: str, *, runs: int, label: str, max_ratio: float | None = MAX_RATIO) -> bool:
     return page_against_raw_sql(
-        client, path, runs=runs, label=label, target_p95_ms=TARGET_P95_MS, max_ratio=MAX_RATIO
+        client, path, runs=runs, label=label, target_p95_ms=TARGET_P95_MS, max_ratio=max_ratio
     )
 
 
@@ -412,8 +413,15 @@ def main() -> int:
     record_second_factor(client, user)  # the ARS pages want a second factor in the session
     log("")
     met = measure_page(client, "/ars/tableau-de-bord/", runs=args.runs, label="Occitanie, 4 weeks (default)")
+    # A département's page, for its time: its SQL is a third of the region's (about 30 ms here),
+    # so the ratio mostly shows the fixed cost of any page (session, rendering, ORM) and is
+    # printed without the regional page's target.
     met &= measure_page(
-        client, "/ars/tableau-de-bord/?departement=31", runs=args.runs, label="Haute-Garonne, 4 weeks"
+        client,
+        "/ars/tableau-de-bord/?departement=31",
+        runs=args.runs,
+        label="Haute-Garonne, 4 weeks",
+        max_ratio=None,
     )
     # Any period up to a year must meet the target too (distinct professionals read month buckets).
     met &= measure_page(
