@@ -1,3 +1,4 @@
+import functools
 from html import escape
 
 from django import template
@@ -14,25 +15,15 @@ register = template.Library()
 
 
 def formatter_for(column):
-    """How a cell of this column reads for French readers: a function of the value.
+    """How a cell of this column reads for French readers, as text: a function of the value.
 
     Chosen once per column (a table has thousands of cells): the active language's separators
     are read once here, and the numbers formatted as `number_format` formats them."""
     kind = column.kind
     if kind == "band":
-        return lambda value: format_html(
-            '<span class="stock-band-{}">{}</span>', value, BAND_LABELS.get(value, value)
-        )
+        return _unless_none(lambda value: str(BAND_LABELS.get(value, value)))
     if kind == "int":
-        number = _number_format(0, force_grouping=True)
-        separator = formats.get_format("THOUSAND_SEPARATOR")
-        if formats.get_format("NUMBER_GROUPING") == 3:
-
-            def grouped(value):
-                return f"{value:,}".replace(",", separator) if isinstance(value, int) else number(value)
-
-            return _unless_none(grouped)
-        return _unless_none(number)
+        return _unless_none(_number_format(0, force_grouping=True))
     if kind == "bool":
         yes, no = _("oui"), _("non")
         return _unless_none(lambda value: yes if value else no)
@@ -40,7 +31,8 @@ def formatter_for(column):
         number = _number_format(1)
         return _unless_none(lambda value: f"{number(value)} %")
     if kind == "days":
-        return _unless_none(_remembered(days_text))
+        # Days of cover repeat down a table: each distinct value is worded once.
+        return _unless_none(functools.cache(days_text))
     if kind == "decimal":
         return _unless_none(_number_format(1))
     if kind == "date":
@@ -53,28 +45,23 @@ def formatter_for(column):
 
 
 def _number_format(digits: int, *, force_grouping: bool = False):
-    """`formats.number_format(value, digits, use_l10n=True)` as a function of the value, the
-    language's separators and grouping looked up once rather than for every cell."""
+    """`formats.number_format(value, digits, use_l10n=True, force_grouping=…)` as a function of
+    the value, the language's separators and grouping looked up once rather than for every cell;
+    integers grouped by threes are grouped by Python's own formatting, which is faster still."""
     language = get_language()
     decimal, grouping, thousands = (
         formats.get_format(name, language, use_l10n=True)
         for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
     )
-    return lambda value: numberformat.format(
-        value, decimal, digits, grouping, thousands, force_grouping=force_grouping, use_l10n=True
-    )
 
+    def number(value):
+        return numberformat.format(
+            value, decimal, digits, grouping, thousands, force_grouping=force_grouping, use_l10n=True
+        )
 
-def _remembered(format_value):
-    """format_value, each distinct value formatted once (days of cover repeat down a table)."""
-    texts = {}
-
-    def remembered(value):
-        if value not in texts:
-            texts[value] = format_value(value)
-        return texts[value]
-
-    return remembered
+    if digits == 0 and force_grouping and grouping == 3:
+        return lambda value: f"{value:,}".replace(",", thousands) if isinstance(value, int) else number(value)
+    return number
 
 
 def _unless_none(format_value):
@@ -82,22 +69,20 @@ def _unless_none(format_value):
 
 
 def cell(row, column):
-    """One table cell of a panel, formatted for French readers (what `panel_body` writes)."""
+    """The text of one table cell of a panel (what `panel_body` writes, escaped)."""
     return formatter_for(column)(row.get(column.key))
 
 
 def _html_of(column):
-    """A cell of this column as escaped HTML: its text, or for a band its coloured label.
+    """A cell of this column as escaped HTML: its text, a band's in its coloured label.
 
     The standard library's `escape`, which Django's applies too, without the checks for lazy
     and already-safe values that Django's makes on each of a page's thousands of cells."""
-    if column.kind == "band":
-        spans = {
-            band: f'<span class="stock-band-{band}">{escape(str(label))}</span>'
-            for band, label in BAND_LABELS.items()
-        }
-        return lambda value: spans.get(value) or escape(str(_unless_none(str)(value)))
     text = formatter_for(column)
+    if column.kind == "band":
+        return lambda value: (
+            "—" if value is None else f'<span class="stock-band-{escape(value)}">{escape(text(value))}</span>'
+        )
     return lambda value: escape(str(text(value)))
 
 

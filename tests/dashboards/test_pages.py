@@ -116,6 +116,24 @@ def test_table_numbers_read_as_django_formats_them_in_each_language(language):
                 assert cell({"x": value}, column) == formats.number_format(value, 1, use_l10n=True) + suffix
 
 
+def test_table_cells_are_escaped_and_bands_read_as_their_coloured_label():
+    from dashboards.panels import PANELS
+    from dashboards.templatetags.dashboards_tags import panel_body
+
+    rows = [
+        {"name": "Pharmacie <b>du</b> Marché & Fils", "finess": "320000011", "commune": "Auch",
+         "product": "Masque chirurgical", "available": 1234, "band": "none", "daily_rate": 2.5,
+         "days_left": None, "updated_at": None},
+    ]  # fmt: skip
+    html = panel_body(PANELS["pharmacies"], rows)
+    assert '<th scope="row">Pharmacie &lt;b&gt;du&lt;/b&gt; Marché &amp; Fils</th>' in html
+    assert '<td data-key="band"><span class="stock-band-none">Rupture</span></td>' in html
+    assert (
+        '<td data-key="available">1\u202f234</td>' in html or '<td data-key="available">1\xa0234</td>' in html
+    )
+    assert '<td data-key="days_left">—</td>' in html and '<td data-key="daily_rate">2,5</td>' in html
+
+
 def test_rows_at_risk_read_the_same_by_index_slice_and_iteration():
     """The at-risk rows are built when read (a page shows 50 of thousands): every way of
     reading gives the same rows, update times aware whether the database gave an offset or not."""
